@@ -1,0 +1,1 @@
+"""Ballot file formats: readers (and writers where marked) for the ballot model."""

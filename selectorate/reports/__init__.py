@@ -1,0 +1,1 @@
+"""Renderings of a :class:`~selectorate.counting.result.CountResult`."""
