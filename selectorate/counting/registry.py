@@ -80,4 +80,11 @@ def _load() -> None:
 
 #: Every module that defines a method. Add a new rule here.
 _METHOD_MODULES: list[str] = [
+    "selectorate.counting.irv",
+    "selectorate.counting.stv_rctab",
+    "selectorate.counting.multi_pass_irv",
+    "selectorate.counting.bottoms_up",
+    "selectorate.counting.fptp",
+    "selectorate.counting.block_vote",
+    "selectorate.counting.electoral_college",
 ]

@@ -69,6 +69,10 @@ class Round:
     tie_breaks: list[TieBreak] = field(default_factory=list)
     #: Value lost to truncation so far (cumulative), for fixed-point rules.
     residual_surplus: Fraction = Fraction(0)
+    #: Per-section figures of a weighted count (an electoral college): section name ->
+    #: {candidate: that section's votes, ..., EXHAUSTED: its ballots no longer counting}.
+    #: Empty for other methods.
+    sections: dict[str, dict[str, Fraction]] = field(default_factory=dict)
 
     @property
     def active(self) -> Fraction:

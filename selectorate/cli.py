@@ -1,0 +1,591 @@
+"""The ``selectorate`` command: count a ballot file and print or save the result.
+
+Errors are one line on standard error, ``error: <file>:<line>: <problem>``,
+with exit status 2 for a wrong command line (unknown method, bad option) and
+1 for bad input (a missing or malformed file). An output file is written
+atomically: a temporary file in the same folder, renamed into place once
+complete, so a failed run leaves no partial result behind.
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from selectorate import __version__
+from selectorate.ballots import Election
+from selectorate.counting.result import CountResult
+from selectorate.formats.errors import BallotFileError
+
+#: Ballot files larger than this show a progress spinner (on a terminal only).
+_BIG_FILE = 4 * 1024 * 1024
+#: Width of the text sheet when it does not go to a terminal.
+_TEXT_WIDTH = 100
+
+
+class UsageProblem(Exception):
+    """A wrong command line: exit status 2."""
+
+
+class InputProblem(Exception):
+    """Bad input or an unwritable output: exit status 1."""
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).replace("Value error, ", "").split())
+
+
+def _error(message: object, code: int) -> NoReturn:
+    typer.echo(f"error: {_one_line(message)}", err=True)
+    raise SystemExit(code)
+
+
+def _click_exception_modules() -> list[Any]:
+    """click's exception module(s): recent typer vendors click as ``typer._click``."""
+    import importlib
+
+    modules = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        with contextlib.suppress(ImportError):
+            modules.append(importlib.import_module(name))
+    return modules
+
+
+def _classes(name: str) -> tuple[type[BaseException], ...]:
+    found = (getattr(m, name, None) for m in _click_exception_modules())
+    return tuple(c for c in found if isinstance(c, type))
+
+
+class _Group(TyperGroup):
+    """Reports every command-line mistake as one ``error:`` line, exit status 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; turn click's multi-line usage messages into one line."""
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except _classes("NoArgsIsHelpError") as exc:
+            ctx = getattr(exc, "ctx", None)
+            typer.echo(ctx.get_help() if ctx is not None else str(exc))
+            raise SystemExit(2) from None
+        except _classes("UsageError") as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            _error(exc.format_message() + hint, 2)  # type: ignore[attr-defined]
+        except _classes("ClickException") as exc:
+            _error(exc.format_message(), getattr(exc, "exit_code", 1))  # type: ignore[attr-defined]
+        except _classes("Abort"):
+            _error("aborted", 1)
+        except UsageProblem as exc:
+            _error(exc, 2)
+        except (InputProblem, BallotFileError) as exc:
+            _error(exc, 1)
+        if not standalone_mode:
+            return rv
+        raise SystemExit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="selectorate",
+    help=(
+        "Count ranked ballots exactly and explain the result round by round.\n\n"
+        "Typical use: selectorate count ballots.blt --method irv. "
+        "'selectorate methods' lists the counting rules."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(StrEnum):
+    """What ``count`` writes."""
+
+    text = "text"
+    json = "json"
+    csv = "csv"
+    html = "html"
+    rctab_json = "rctab-json"
+
+
+_SUFFIX = {
+    OutputFormat.text: ".txt",
+    OutputFormat.json: ".json",
+    OutputFormat.csv: ".csv",
+    OutputFormat.html: ".html",
+    OutputFormat.rctab_json: ".json",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_option_value(text: str) -> object:
+    """``--option`` values: true/false, none, integers, exact decimals or fractions, text.
+
+    ``0.15`` and ``3/20`` become :class:`Fraction` (never a float); a value in
+    square brackets is a comma-separated list (``[A,B,C]``).
+    """
+    low = text.strip().lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    if low in ("none", "null"):
+        return None
+    stripped = text.strip()
+    if stripped.startswith("[") and stripped.endswith("]"):
+        inner = stripped[1:-1]
+        return [parse_option_value(v) for v in inner.split(",")] if inner.strip() else []
+    try:
+        return int(stripped)
+    except ValueError:
+        pass
+    if any(ch.isdigit() for ch in stripped):
+        try:
+            return Fraction(stripped)
+        except (ValueError, ZeroDivisionError):
+            pass
+    return text
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, object]:
+    """``["tiebreak_mode=random", …]`` → keyword arguments (``-`` in keys becomes ``_``)."""
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier():
+            raise UsageProblem(f"--option {pair!r}: expected KEY=VALUE, e.g. tiebreak_mode=random")
+        options[key] = parse_option_value(value)
+    return options
+
+
+@contextlib.contextmanager
+def _progress(what: str, path: Path) -> Iterator[None]:
+    """A spinner on standard error while reading a big file, only on a terminal."""
+    try:
+        big = path.stat().st_size > _BIG_FILE
+    except OSError:
+        big = False
+    if not (big and sys.stderr.isatty()):
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"{what} {path.name}…"):
+        yield
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputProblem(BallotFileError(path, None, "no such file").describe())
+    if path.is_dir():
+        raise InputProblem(BallotFileError(path, None, "is a folder, not a file").describe())
+
+
+def _read_election(path: Path) -> Election:
+    from selectorate.formats.detect import read_ballots
+
+    _check_readable(path)
+    with _progress("Reading", path):
+        try:
+            return read_ballots(path)
+        except OSError as exc:
+            raise InputProblem(BallotFileError(path, None, exc.strerror or str(exc))) from None
+
+
+def _method(name: str) -> Any:
+    from selectorate.counting import registry
+
+    try:
+        return registry.get(name)
+    except KeyError as exc:
+        raise UsageProblem(
+            exc.args[0] if exc.args else f"unknown counting method {name!r}"
+        ) from None
+
+
+def _count(method_name: str, election: Election, options: dict[str, object]) -> CountResult:
+    method = _method(method_name)
+    try:
+        return method.function(election, **options)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, BallotFileError):
+            raise
+        raise UsageProblem(f"method {method_name!r}: {exc}") from None
+
+
+def _contest_output(election: Election, path: Path | None) -> dict[str, object]:
+    """RCTab-style contest settings for a ballot file that is not an RCTab config."""
+    meta = election.metadata
+    return {
+        "contestName": election.title or (path.stem if path else ""),
+        "contestJurisdiction": meta.get("jurisdiction", ""),
+        "contestOffice": meta.get("office", ""),
+        "contestDate": meta.get("date", ""),
+    }
+
+
+def _render(
+    result: CountResult,
+    fmt: OutputFormat,
+    contest_output: Mapping[str, object],
+    width: int,
+) -> list[str]:
+    """The rendered document(s): several for RCTab formats of a multi-pass count."""
+    if fmt is OutputFormat.text:
+        from selectorate.reports.text import render_text
+
+        return [render_text(result, width=width)]
+    if fmt is OutputFormat.json:
+        from selectorate.reports.native_json import render_native_json
+
+        return [render_native_json(result)]
+    if fmt is OutputFormat.html:
+        from selectorate.reports.html import render_html
+
+        return [render_html(result)]
+    if fmt is OutputFormat.csv:
+        from selectorate.reports.rctab_csv import render_rctab_csv_passes
+
+        return render_rctab_csv_passes(result, contest_output)
+    try:
+        from selectorate.reports import rctab_json
+    except ImportError:
+        raise InputProblem("RCTab JSON output is not available in this installation") from None
+    passes = getattr(rctab_json, "render_rctab_json_passes", None)
+    if passes is not None:
+        return list(passes(result, contest_output))
+    return [rctab_json.render_rctab_json(p, contest_output) for p in result.passes or [result]]
+
+
+def _targets(output: Path, count: int) -> list[Path]:
+    """One file, or ``<stem>_<n><suffix>`` per pass as RCTab names them."""
+    if count == 1:
+        return [output]
+    return [output.with_name(f"{output.stem}_{n}{output.suffix}") for n in range(1, count + 1)]
+
+
+def write_atomically(files: Sequence[tuple[Path, str]]) -> None:
+    """Write every file completely, then rename each into place; on failure write none."""
+    temps: list[Path] = []
+    current = files[0][0] if files else Path("output")
+    try:
+        for target, text in files:
+            current = target
+            folder = target.parent if str(target.parent) else Path(".")
+            fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+            temps.append(Path(name))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        for temp, (target, _) in zip(temps, files, strict=True):
+            current = target
+            os.replace(temp, target)
+    except OSError as exc:
+        for temp in temps:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        problem = f"cannot write: {exc.strerror or exc}"
+        raise InputProblem(BallotFileError(current, None, problem).describe()) from None
+
+
+def _emit(docs: list[str], output: Path | None) -> None:
+    if output is not None:
+        write_atomically(list(zip(_targets(output, len(docs)), docs, strict=True)))
+        return
+    stream = sys.stdout
+    data = "\n".join(docs)
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        buffer.write(data.encode("utf-8"))
+        buffer.flush()
+    else:
+        stream.write(data)
+
+
+def _show(
+    result: CountResult,
+    fmt: OutputFormat,
+    contest_output: Mapping[str, object],
+    output: Path | None,
+) -> None:
+    """Render and write (or print) the result; the text sheet is in colour on a terminal."""
+    if fmt is OutputFormat.text and output is None and sys.stdout.isatty():
+        from rich.console import Console
+
+        from selectorate.reports.text import print_text
+
+        print_text(result, Console(highlight=False, emoji=False, markup=False))
+        return
+    _emit(_render(result, fmt, contest_output, _text_width(output)), output)
+
+
+def _text_width(output: Path | None) -> int:
+    if output is None and sys.stdout.isatty():
+        return max(60, min(160, os.get_terminal_size(sys.stdout.fileno()).columns))
+    return _TEXT_WIDTH
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@app.command()
+def count(
+    ballots: Path | None = typer.Argument(
+        None,
+        metavar="BALLOTS",
+        help=(
+            "The ballot file. Its format follows the extension: .blt (OpenSTV/ERS), "
+            ".csv, .soi/.soc/.toi/.toc (PrefLib), or an RCTab contest config .json."
+        ),
+        show_default=False,
+    ),
+    method: str | None = typer.Option(
+        None,
+        "--method",
+        "-m",
+        metavar="NAME",
+        help="The counting rule, e.g. irv. Run 'selectorate methods' for the list.",
+        show_default=False,
+    ),
+    seats: int | None = typer.Option(
+        None,
+        "--seats",
+        min=0,
+        metavar="N",
+        help="How many seats to fill. Default: what the ballot file says, else 1.",
+        show_default=False,
+    ),
+    seed: int | None = typer.Option(
+        None,
+        "--seed",
+        metavar="S",
+        help=(
+            "Seed for a random tie-break, so that anyone can repeat the same draw. "
+            "Only for rules that break ties at random."
+        ),
+        show_default=False,
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.text,
+        "--format",
+        "-f",
+        help=(
+            "text: the result sheet; json: selectorate's exact JSON; csv: RCTab's "
+            "round-by-round spreadsheet; html: a web page with a chart; rctab-json: "
+            "RCTab's JSON report."
+        ),
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help=(
+            "Save to this file instead of printing. The file appears only when the "
+            "count succeeded. RCTab formats of a multi-pass count write NAME_1, NAME_2, …"
+        ),
+        show_default=False,
+    ),
+    option: list[str] = typer.Option(
+        [],
+        "--option",
+        "-O",
+        metavar="KEY=VALUE",
+        help=(
+            "A rule setting KEY=VALUE, repeatable, e.g. --option tiebreak_mode=random. "
+            "Numbers are exact: 0.15 means fifteen hundredths."
+        ),
+        show_default=False,
+    ),
+    rctab_config: Path | None = typer.Option(
+        None,
+        "--rctab-config",
+        metavar="CONFIG.json",
+        help=(
+            "Count an RCTab contest config (.json): its rules, candidates and cast vote "
+            "record files, as RCTab would."
+        ),
+        show_default=False,
+    ),
+) -> None:
+    """Count the ballots and print (or save) the result."""
+    if ballots is not None and rctab_config is not None:
+        raise UsageProblem("give either a ballot file or --rctab-config, not both")
+    if ballots is None and rctab_config is None:
+        raise UsageProblem("give a ballot file to count (or --rctab-config CONFIG.json)")
+    extra = parse_options(option)
+    if rctab_config is None and ballots is not None and ballots.suffix.lower() == ".json":
+        from selectorate.formats.detect import detect_format
+
+        if ballots.is_file() and detect_format(ballots) == "rctab":
+            rctab_config, ballots = ballots, None
+
+    if rctab_config is not None:
+        from selectorate.formats.rctab import load_contest
+
+        _check_readable(rctab_config)
+        with _progress("Reading", rctab_config):
+            try:
+                contest = load_contest(rctab_config)
+            except NotImplementedError as exc:
+                raise InputProblem(f"{rctab_config}: not supported yet: {exc}") from None
+        name = method or contest.method
+        if method is not None:
+            _method(name)
+        options = dict(contest.options)
+        election = contest.election
+        contest_output: Mapping[str, object] = contest.output
+    else:
+        if method is None:
+            raise UsageProblem("--method is required (run 'selectorate methods' to see them)")
+        name = method
+        _method(name)
+        assert ballots is not None
+        election = _read_election(ballots)
+        options = {}
+        contest_output = _contest_output(election, ballots)
+    accepts = _accepted_options(name)
+    if seats is not None:
+        election.seats = seats
+        if accepts is None or "seats" in accepts:
+            options["seats"] = seats
+    options.update(extra)
+    if seed is not None:
+        if accepts is not None and "random_seed" not in accepts:
+            raise UsageProblem(
+                f"method {name!r} does not break ties at random, so --seed has no use"
+            )
+        options["random_seed"] = seed
+    if "seats" not in options and (accepts is None or "seats" in accepts):
+        options["seats"] = election.seats
+    result = _count(name, election, options)
+    _show(result, fmt, contest_output, output)
+
+
+def _accepted_options(name: str) -> set[str] | None:
+    """The keyword options a method names, or ``None`` when it takes ``**options``."""
+    import inspect
+
+    try:
+        params = inspect.signature(_method(name).function).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return {n for n, p in params.items() if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+
+
+@app.command()
+def methods() -> None:
+    """List the counting rules, with a one-line summary of each."""
+    from selectorate.counting import registry
+
+    names = registry.names()
+    width = max((len(n) for n in names), default=0)
+    lines = []
+    for n in names:
+        m = registry.get(n)
+        seats = "multi-seat" if m.multi_seat else "one seat"
+        lines.append(f"{n.ljust(width)}  {m.summary} ({seats})")
+    _emit(["\n".join(lines) + "\n"], None)
+
+
+_WRITERS = {".blt": "BLT", ".csv": "CSV", ".json": "NIST CDF JSON"}
+
+
+def _convert_text(election: Election, target: Path) -> str:
+    suffix = target.suffix.lower()
+    if suffix == ".blt":
+        from selectorate.formats.blt import format_blt
+
+        return format_blt(election, path=target)
+    if suffix == ".csv":
+        from selectorate.formats.csv_ballots import format_csv
+
+        return format_csv(election, path=target)
+    if suffix == ".json":
+        try:
+            from selectorate.formats import cdf_writer  # type: ignore[attr-defined]
+        except ImportError:
+            raise UsageProblem(
+                "writing NIST CDF JSON is not available in this installation"
+            ) from None
+        for attr in ("format_cdf_json", "format_cdf", "to_cdf_json"):
+            fn = getattr(cdf_writer, attr, None)
+            if callable(fn):
+                return fn(election)
+        raise UsageProblem("writing NIST CDF JSON is not available in this installation")
+    known = ", ".join(_WRITERS)
+    raise UsageProblem(
+        f"{target}: cannot write {suffix or 'files without an extension'} (known: {known})"
+    )
+
+
+@app.command()
+def convert(
+    source: Path = typer.Argument(..., help="The ballot file to read (any format 'count' reads)."),
+    target: Path = typer.Argument(
+        ...,
+        help="The file to write; its extension picks the format: .blt, .csv or .json (NIST CDF).",
+    ),
+) -> None:
+    """Convert a ballot file to another format (ballots are copied as cast)."""
+    if target.suffix.lower() not in _WRITERS:
+        _convert_text(Election(candidates=()), target)  # raises the usage error
+    election = _read_election(source)
+    write_atomically([(target, _convert_text(election, target))])
+
+
+def demo_ballots_path() -> Path:
+    """The bundled real election: the 2010 Labour leadership ballots of 266 MPs (BLT)."""
+    from importlib import resources
+
+    return Path(str(resources.files("selectorate") / "data" / "labour_2010_plp.blt"))
+
+
+@app.command("demo-count")
+def demo_count(
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="As for 'count'."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Save to this file instead of printing.", show_default=False
+    ),
+) -> None:
+    """Count a real election: the ranked ballots of the 266 Labour MPs and MEPs in the
+    2010 leadership election (their section only), by instant-runoff voting."""
+    path = demo_ballots_path()
+    election = _read_election(path)
+    result = _count("irv", election, {})
+    _show(result, fmt, _contest_output(election, path), output)
+
+
+@app.command(hidden=True)
+def version() -> None:
+    """Print the version."""
+    _emit([f"selectorate {__version__}\n"], None)
