@@ -238,9 +238,7 @@ def _check_sections(election: Election, sections: Sequence[Section]) -> None:
         if not isinstance(sec, Election):
             raise TypeError(f"section {name!r}: ballots must be an Election")
         if sec.names != election.names:
-            raise ValueError(
-                f"section {name!r} lists candidates {sec.names}, not {election.names}"
-            )
+            raise ValueError(f"section {name!r} lists candidates {sec.names}, not {election.names}")
     if total != 1:
         raise ValueError(f"section shares must add up to 1, not {total}")
 

@@ -72,9 +72,7 @@ _NICK_OUT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _OPTIONS = ("nick", "withdrawn", "tie", "droop", "undeclared")
 
 
-def read_blt(
-    path: str | Path, *, allow_equal: bool = False, encoding: str = "utf-8"
-) -> Election:
+def read_blt(path: str | Path, *, allow_equal: bool = False, encoding: str = "utf-8") -> Election:
     """Read the BLT file at ``path`` into an :class:`Election`.
 
     ``allow_equal`` accepts equal rankings ``a=b`` (several candidates at one
@@ -91,9 +89,7 @@ def read_blt(
     return parse_blt(text, path=path, allow_equal=allow_equal)
 
 
-def parse_blt(
-    text: str, *, path: str | Path | None = None, allow_equal: bool = False
-) -> Election:
+def parse_blt(text: str, *, path: str | Path | None = None, allow_equal: bool = False) -> Election:
     """Parse BLT ``text``; ``path`` only names the source in error messages."""
     return _Parser(text, path, allow_equal).parse()
 
@@ -167,15 +163,17 @@ def _choose_nicks(
     if nicknames is False or not cands:
         return None
     firsts = [c.aliases[0] if len(c.aliases) == 1 else None for c in cands]
-    usable = all(
-        a is not None and _NICK_OUT.fullmatch(a) for a in firsts
-    ) and len(set(firsts)) == len(firsts)
+    usable = all(a is not None and _NICK_OUT.fullmatch(a) for a in firsts) and len(
+        set(firsts)
+    ) == len(firsts)
     if usable:
         return [a for a in firsts if a is not None]
     if nicknames:
         raise BallotFileError(
-            path, None, "cannot write [nick]: every candidate needs one alias made of "
-            "letters, digits, '_', '.' or '-' (starting with a letter or '_'), all different"
+            path,
+            None,
+            "cannot write [nick]: every candidate needs one alias made of "
+            "letters, digits, '_', '.' or '-' (starting with a letter or '_'), all different",
         )
     return None
 

@@ -343,8 +343,10 @@ def format_csv(
                 for i in rank:
                     if i in given:
                         raise BallotFileError(
-                            path, None, f"ballot {n}: {names[i]!r} is ranked twice; "
-                            "the grid layout has one cell per candidate"
+                            path,
+                            None,
+                            f"ballot {n}: {names[i]!r} is ranked twice; "
+                            "the grid layout has one cell per candidate",
                         )
                     given[i] = r
             row += [str(given[i]) if i in given else "" for i in range(len(names))]

@@ -52,8 +52,10 @@ def detect_format(path: str | Path) -> str:
         return "rctab" if _is_rctab_config(p) else "cdf-json"
     known = ", ".join(sorted([*_BY_EXTENSION, ".json"]))
     raise BallotFileError(
-        path, None, f"unknown ballot file extension {suffix or '(none)'!r}; known: {known} "
-        "(or name the format)"
+        path,
+        None,
+        f"unknown ballot file extension {suffix or '(none)'!r}; known: {known} "
+        "(or name the format)",
     )
 
 
@@ -117,8 +119,10 @@ def _cdf_reader(module: str, path: str | Path) -> Callable[..., Election]:
             return fn
     kind = "JSON" if module == "cdf_json" else "XML"
     raise BallotFileError(
-        path, None, f"NIST CDF support not installed: a CDF {kind} file cannot be read on its own "
-        "yet; list it as a 'cdf' source in an RCTab contest config and read that config"
+        path,
+        None,
+        f"NIST CDF support not installed: a CDF {kind} file cannot be read on its own "
+        "yet; list it as a 'cdf' source in an RCTab contest config and read that config",
     )
 
 

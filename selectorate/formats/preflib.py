@@ -53,9 +53,7 @@ _ALT_NAME = re.compile(r"ALTERNATIVE NAME (\d+)")
 _COUNT = re.compile(r"\d+")
 
 
-def read_preflib(
-    path: str | Path, *, data_type: str | None = None, seats: int = 1
-) -> Election:
+def read_preflib(path: str | Path, *, data_type: str | None = None, seats: int = 1) -> Election:
     """Read the PrefLib file at ``path``.
 
     ``data_type`` (one of :data:`DATA_TYPES`) defaults to the header's
@@ -201,9 +199,7 @@ class _Reader:
             raise self.error(k, f"expected the number of alternatives, found {first!r}")
         nalt = int(first)
         if len(rows) < nalt + 2:
-            raise self.error(
-                rows[-1][0], f"expected {nalt} alternative lines and a totals line"
-            )
+            raise self.error(rows[-1][0], f"expected {nalt} alternative lines and a totals line")
         names = []
         for i, (k, row) in enumerate(rows[1 : nalt + 1], start=1):
             number, sep, name = row.partition(",")
@@ -245,7 +241,7 @@ class _Reader:
                     raise self.error(k, "tie '{' is not closed by '}'")
                 if dtype in ("soc", "soi"):
                     raise self.error(
-                        k, f"tie {text[pos:end + 1]!r} in a strict-order (.{dtype}) file"
+                        k, f"tie {text[pos : end + 1]!r} in a strict-order (.{dtype}) file"
                     )
                 items = [x for x in text[pos + 1 : end].split(",") if x]
                 pos = end + 1
@@ -272,7 +268,8 @@ class _Reader:
             ranks.append(tuple(rank))
         if dtype in ("soc", "toc") and len(seen) != nalt:
             raise self.error(
-                k, f"a complete (.{dtype}) order must rank all {nalt} alternatives; "
-                f"this one ranks {len(seen)}"
+                k,
+                f"a complete (.{dtype}) order must rank all {nalt} alternatives; "
+                f"this one ranks {len(seen)}",
             )
         return Ballot(rankings=tuple(ranks), weight=int(count_text))

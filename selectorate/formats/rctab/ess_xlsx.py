@@ -226,7 +226,7 @@ def read_ess(
     if unknown_keys:
         _record_unknown(index, path, keys, unknown_keys, line_of)
         return SourceBallots()  # the caller reports the unknown candidates
-    all_rankings = [cache[cells] for cells in keys]
+    all_rankings = list(map(cache.__getitem__, keys))
 
     text_cache: dict[object, str] = {}
 
@@ -253,7 +253,7 @@ def read_ess(
             )
         vendor_ids = list(ids)
     prefix = sanitize(path.name) + "-"
-    labels = [f"{prefix}{n}" for n in range(1, count + 1)]
+    labels = list(map((prefix + "{}").format, range(1, count + 1)))
     ballots = list(map(Ballot, all_rankings, repeat(1, count), labels, precincts, batches))
     return SourceBallots(ballots, vendor_ids=vendor_ids)
 
