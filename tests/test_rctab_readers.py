@@ -30,7 +30,7 @@ from selectorate.formats.cdf_writer import (
     write_cdf_json,
 )
 from selectorate.formats.errors import BallotFileError
-from selectorate.formats.rctab import RctabContest, load_contest
+from selectorate.formats.rctab import RctabContest, cdf_report, load_contest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RCTAB = SHARED / "conformance" / "rctab"
@@ -205,6 +205,36 @@ def test_ess_counts_empty_row_elements_as_blank_ballots() -> None:
     )
     assert [b.is_blank() for b in contest.election.ballots[-3:]] == [True, True, True]
     assert contest.election.ballots[-1].label == "first_round_determines_threshold_test_cvr.xlsx-19"
+
+
+def test_ess_rows_absent_from_the_sheet_are_not_ballots(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "precinct", "1st", "2nd"])
+    sheet.append([101, "P1", "Ann", 7])  # 7: a numeric cell matched against the alias "7"
+    sheet.append([102, None, "undervote", "Ann"])
+    sheet.cell(row=5, column=1, value=104)  # row 4 is absent; row 5 has an id only
+    workbook.save(tmp_path / "cvr.xlsx")
+    ess = {
+        "filePath": "cvr.xlsx",
+        "provider": "ess",
+        "firstVoteColumnIndex": "3",
+        "firstVoteRowIndex": "2",
+        "idColumnIndex": "1",
+        "precinctColumnIndex": "2",
+        "skippedRankLabel": "undervote",
+    }
+    config = _config(tmp_path, ess, ["Ann", "Bob"])
+    raw = json.loads(config.read_text())
+    raw["candidates"][1]["aliases"] = ["7"]
+    config.write_text(json.dumps(raw))
+    contest = load_contest(config)
+    ballots = contest.election.ballots
+    assert [b.rankings for b in ballots] == [((0,), (1,)), ((), (0,)), ()]
+    assert [b.label for b in ballots] == ["cvr.xlsx-1", "cvr.xlsx-2", "cvr.xlsx-3"]
+    assert [b.precinct for b in ballots] == ["P1", "missing_precinct_id", "missing_precinct_id"]
+    assert contest.sources[0].vendor_ids == ["101", "102", "104"]
 
 
 def test_ess_aliases_and_excluded() -> None:
@@ -503,16 +533,8 @@ CDF_FILES = sorted(RCTAB.glob("*/*_expected_cdf_cvr.json")) if RCTAB.exists() el
 
 
 def _report_for(contest: RctabContest, expected: dict) -> dict:
-    return build_cdf_report(
-        contest.election,
-        contest_name=str(contest.output["contestName"]),
-        jurisdiction=str(contest.output.get("contestJurisdiction") or ""),
-        include_overvote=any(s.config.overvote_label for s in contest.sources),
-        by_precinct=contest.output.get("tabulateByPrecinct") is True,
-        allocations=_allocations_from(expected, contest.election),
-        decimal_places=int(contest.options["decimal_places"]),
-        generated_date=expected["GeneratedDate"],
-    )
+    allocations = _allocations_from(expected, contest.election)
+    return cdf_report(contest, allocations, generated_date=expected["GeneratedDate"])
 
 
 @pytest.mark.parametrize("expected_path", CDF_FILES, ids=[p.parent.name for p in CDF_FILES])

@@ -30,10 +30,19 @@ def count_multi_pass_irv(election: Election, **options: object) -> CountResult:
             f"{len(eligible)} can be elected"
         )
     passes: list[CountResult] = []
+    decisions = list(opts.tiebreak_decisions or [])
     winners: list[str] = []
     for _ in range(seats):
         current = election.with_excluded(winners) if winners else election
-        one = RctabCount(current, replace(opts, seats=1), "single", "multi-pass-irv").run()
+        one = RctabCount(
+            current,
+            replace(opts, seats=1, tiebreak_decisions=decisions),
+            "single",
+            "multi-pass-irv",
+        ).run()
+        # Decisions supplied for the "ask" modes are used up in order across the passes.
+        used = sum(1 for t in one.tie_breaks if "operator decision" in t.method)
+        decisions = decisions[used:]
         if len(one.elected) != 1:
             raise ValueError(
                 f"pass {len(passes) + 1} of multi-pass IRV found {len(one.elected)} winners, not 1"

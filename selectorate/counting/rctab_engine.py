@@ -68,6 +68,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain
 from operator import attrgetter
 
 import numpy as np
@@ -248,33 +249,110 @@ def _compile(election: Election, opts: RctabOptions) -> _Ballots:
     """Group identical rankings and turn each into its walking program."""
     ncand = len(election.candidates)
     groups = _group(election)
+    keys = list(groups)
+    raw = list(groups.values())
     denominator = 1
-    for w in groups.values():
-        if not isinstance(w, int):
+    if set(map(type, raw)) <= {int}:
+        scaled = raw
+    else:
+        for w in raw:
             denominator = math.lcm(denominator, Fraction(w).denominator)  # type: ignore[arg-type]
+        scaled = [int(Fraction(w) * denominator) for w in raw]  # type: ignore[arg-type]
+    if any(w < 0 for w in scaled):  # type: ignore[operator]
+        raise ValueError("ballot weights must not be negative")
+    programs, blank_rows, multi_sets = _programs(keys, opts, ncand)
+    weights = np.array(scaled, dtype=object)
+    total = int(sum(scaled))  # type: ignore[arg-type]
+    blank = int(weights[blank_rows].sum()) if blank_rows.any() else 0
+    kept = [int(w) for w in weights[~blank_rows]]
+    return _Ballots(programs[~blank_rows], multi_sets, kept, denominator, blank, total)
+
+
+_EMPTY = -(2**30)  # an unmarked rank in the dense rank matrix
+_NONE = -(2**30) + 1  # a rank that adds no step to the program
+
+
+def _programs(
+    keys: list[tuple[tuple[int, ...], ...]], opts: RctabOptions, ncand: int
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """Programs of all distinct rankings at once (numpy); rows with overvotes by hand.
+
+    Returns the program matrix, a mask of blank rankings and the side table of
+    multi-mark ranks used by ``exhaustIfMultipleContinuing``.
+    """
+    g = len(keys)
+    if g == 0:
+        return np.full((0, 1), _CHOICES, dtype=np.int32), np.zeros(0, dtype=bool), []
+    rank_counts = np.fromiter(map(len, keys), dtype=np.int64, count=g)
+    nranks = int(rank_counts.sum())
+    mark_counts = np.fromiter(map(len, chain.from_iterable(keys)), dtype=np.int64, count=nranks)
+    nmarks = int(mark_counts.sum())
+    marks = np.fromiter(
+        chain.from_iterable(chain.from_iterable(keys)), dtype=np.int64, count=nmarks
+    )
+    if marks.size and ((marks >= ncand) | ((marks < 0) & (marks != OVERVOTE))).any():
+        raise ValueError("a ballot mark is not a candidate index")
+    by_hand = np.zeros(g, dtype=bool)
+    width = int(rank_counts.max()) if g else 0
+    if nmarks == nranks == g * width and (mark_counts == 1).all():
+        dense = marks.reshape(g, width)  # the usual case: one mark at every rank
+    else:
+        row_of_rank = np.repeat(np.arange(g), rank_counts)
+        by_hand[row_of_rank[mark_counts > 1]] = True
+        rank_value = np.full(nranks, _EMPTY, dtype=np.int64)
+        single = mark_counts == 1
+        rank_value[single] = marks[(np.cumsum(mark_counts) - mark_counts)[single]]
+        dense = np.full((g, max(width, 1)), _EMPTY, dtype=np.int64)
+        starts = np.repeat(np.cumsum(rank_counts) - rank_counts, rank_counts)
+        dense[row_of_rank, np.arange(nranks) - starts] = rank_value
+    steps = np.full((g, width + 1), _NONE, dtype=np.int64)
+    done = np.zeros(g, dtype=bool)
+    last = np.zeros(g, dtype=np.int64)
+    limit = opts.max_skipped_ranks
     rule = opts.overvote_rule
+    for j in range(width):
+        value = dense[:, j]
+        live = (value != _EMPTY) & ~done
+        if limit is not None:
+            skipped = live & (j + 1 - last > limit + 1)
+            steps[skipped, j] = _SKIPPED
+            done |= skipped
+            live &= ~skipped
+        last[live] = j + 1
+        if opts.exhaust_on_duplicate and j:
+            repeated = live & (dense[:, :j] == value[:, None]).any(axis=1)
+            steps[repeated, j] = _REPEATED
+            done |= repeated
+            live &= ~repeated
+        over = live & (value == OVERVOTE)
+        if over.any():
+            if rule == "exhaustImmediately":
+                steps[over, j] = _OVER
+                done |= over
+            elif rule != "alwaysSkipToNextRank":
+                by_hand |= over  # the hand-made program raises the precise error
+        choice = live & (value >= 0)
+        steps[choice, j] = value[choice]
+    blank = ~(dense != _EMPTY).any(axis=1) & ~by_hand
+    steps[~done, width] = _CHOICES
+    gaps = steps == _NONE
+    if (gaps[:, :-1] & ~gaps[:, 1:]).any():  # close the gaps left by skipped overvotes
+        order = np.argsort(gaps, axis=1, kind="stable")
+        steps = np.take_along_axis(steps, order, axis=1)
+    used = int((steps != _NONE).sum(axis=1).max())
+    steps = steps[:, : max(used, 1)]
+    steps[steps == _NONE] = _CHOICES
     multi_index: dict[tuple[int, ...], int] = {}
     multi_sets: list[tuple[int, ...]] = []
-    programs: list[list[int]] = []
-    weights: list[int] = []
-    blank = 0
-    total = 0
-    for rankings, weight in groups.items():
-        scaled = int(Fraction(weight) * denominator)  # type: ignore[arg-type]
-        if scaled < 0:
-            raise ValueError("ballot weights must not be negative")
-        total += scaled
-        program = _program(rankings, opts, rule, ncand, multi_index, multi_sets)
-        if program is None:
-            blank += scaled
-            continue
-        programs.append(program)
-        weights.append(scaled)
-    width = max((len(p) for p in programs), default=1)
-    array = np.full((len(programs), width), _CHOICES, dtype=np.int32)
-    for i, p in enumerate(programs):
-        array[i, : len(p)] = p
-    return _Ballots(array, multi_sets, weights, denominator, blank, total)
+    for row in np.nonzero(by_hand)[0]:
+        program = _program(keys[row], opts, rule, ncand, multi_index, multi_sets)
+        assert program is not None
+        if len(program) > steps.shape[1]:
+            pad = np.full((g, len(program) - steps.shape[1]), _CHOICES, dtype=np.int64)
+            steps = np.concatenate([steps, pad], axis=1)
+        steps[row, :] = _CHOICES
+        steps[row, : len(program)] = program
+    return steps.astype(np.int32), blank, multi_sets
 
 
 def _program(

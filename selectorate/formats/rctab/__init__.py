@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from selectorate.ballots.model import Candidate, Election
+from selectorate.formats.cdf_writer import Allocations, build_cdf_report
 from selectorate.formats.errors import BallotFileError
 from selectorate.formats.rctab.cdf_json import read_cdf_json
 from selectorate.formats.rctab.cdf_xml import read_cdf_xml
@@ -186,7 +187,32 @@ def _load(config: RctabConfig) -> RctabContest:
     )
 
 
+def cdf_report(
+    contest: RctabContest,
+    allocations: Allocations | None = None,
+    generated_date: str | None = None,
+) -> dict[str, object]:
+    """The NIST CDF CVR report RCTab writes for this contest (``generateCdfJson``).
+
+    ``allocations`` (per ballot, per round: candidate index -> value) come from a
+    count; without them only the cast ("original") snapshots are written, as in
+    RCTab's conversion output. See :mod:`selectorate.formats.cdf_writer`.
+    """
+    output = contest.output
+    return build_cdf_report(
+        contest.election,
+        contest_name=str(output.get("contestName") or ""),
+        jurisdiction=str(output.get("contestJurisdiction") or ""),
+        include_overvote=any(s.config.overvote_label for s in contest.sources),
+        by_precinct=output.get("tabulateByPrecinct") is True,
+        allocations=allocations,
+        decimal_places=int(contest.options.get("decimal_places", 4)),  # type: ignore[call-overload]
+        generated_date=generated_date,
+    )
+
+
 __all__ = [
+    "cdf_report",
     "READERS",
     "LoadedSource",
     "RctabConfig",

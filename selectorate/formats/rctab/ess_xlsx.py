@@ -19,15 +19,19 @@ How RCTab reads these files (``StreamingCvrReader.java``, snapshot 2167c240):
   without a precinct cell gets the precinct ``missing_precinct_id``;
 * RCTab's own CVR id is ``<file name>-<n>`` (n counts records from 1).
 
-RCTab streams the sheet XML and only sees rows that exist in it; python-calamine
-returns a rectangle in which a row absent from the XML shows as all-blank. Rows
-whose every cell is blank are therefore skipped (Excel writes no ``<row>`` for
-them); a row with any content (an id, a precinct) but no rankings is a blank
-ballot.
+RCTab streams the sheet XML and makes a record of every ``<row>`` element from
+``firstVoteRowIndex`` on, even one with no cells (a blank ballot), while a row
+missing from the XML is nothing. python-calamine returns a rectangle ending at the
+last non-empty cell, in which a missing row and an empty one look alike; so when
+the rectangle has all-blank rows, or the sheet's ``<dimension>`` reaches beyond
+it, the row elements are listed from the sheet XML itself
+(``first_round_determines_threshold_test`` ends with three empty ``<row>``
+elements that RCTab counts as blank ballots).
 
-Speed: the whole sheet is fetched in one call (``to_python``), and each
-distinct tuple of rank cells is interpreted once and cached: a million-row
-file has a few tens of thousands of distinct ranking patterns.
+Speed: the whole sheet is fetched in one call (``to_python``) and processed
+column-wise; each distinct tuple of rank cells is interpreted once and cached,
+and the cache is shared by the files of one contest (the 1.04 million rows of
+``2013_minneapolis_mayor_scale`` hold about seven thousand distinct tuples).
 """
 
 from __future__ import annotations
