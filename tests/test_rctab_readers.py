@@ -442,15 +442,30 @@ def _cdf_source(name: str, contest: str) -> dict:
 
 
 def test_truncated_cdf_json(tmp_path: Path) -> None:
-    original = RCTAB / "test_set_1_exhaust_at_overvote" / "test_set_1_exhaust_at_overvote_cvr.json"
-    text = original.read_text()
-    (tmp_path / "cvr.json").write_text(text[: len(text) // 2])
+    (tmp_path / "cvr.json").write_text('{"@type": "CVR.CastVoteRecordReport",\n "CVR": [')
     path = _config(tmp_path, _cdf_source("cvr.json", "test set 1"), ["A"])
     with pytest.raises(BallotFileError) as info:
         load_contest(path)
-    message = str(info.value)
-    assert message.startswith(f"{tmp_path / 'cvr.json'}:")
-    assert ": CDF cast vote record file is not valid JSON: " in message
+    assert str(info.value) == (
+        f"{tmp_path / 'cvr.json'}:2: CDF cast vote record file is not valid JSON: "
+        "Expecting value (column 10)"
+    )
+
+
+def test_truncated_dominion_export(tmp_path: Path) -> None:
+    export = RCTAB / "dominion_multi_file" / "dominion_multi_file_input_data"
+    shutil.copytree(export, tmp_path / "export")
+    cvr = tmp_path / "export" / "CvrExport_2.json"
+    cvr.write_text(cvr.read_text()[:100])
+    config = json.loads(
+        (RCTAB / "dominion_multi_file" / "dominion_multi_file_config.json").read_text()
+    )
+    config["cvrFileSources"][0]["filePath"] = "export"
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BallotFileError) as info:
+        load_contest(tmp_path / "config.json")
+    assert str(info.value).startswith(f"{cvr}:")
+    assert ": Dominion CVR export is not valid JSON: " in str(info.value)
 
 
 def test_cdf_contest_not_found(tmp_path: Path) -> None:
@@ -647,3 +662,22 @@ def test_cdf_round_trip_property(
         return  # more ranks than candidates: beyond maxRankingsAllowed "max"
     again = _round_trip(tmp_path, election, overvote=False)
     assert _canonical(again) == _canonical(election)
+
+
+def test_standalone_cdf_readers() -> None:
+    from selectorate.formats.rctab import cdf_json, cdf_xml
+
+    test_set = RCTAB / "test_set_1_exhaust_at_overvote" / "test_set_1_exhaust_at_overvote_cvr.json"
+    election = cdf_json.read_election(test_set)
+    contest = _load("test_set_1_exhaust_at_overvote/test_set_1_exhaust_at_overvote_config.json")
+    assert election.names == contest.election.names
+    assert [b.rankings for b in election.ballots] == [b.rankings for b in contest.election.ballots]
+
+    unisyn = RCTAB / "unisyn_cvrs" / "101-RCV-CVT_TEST_3_UNIOVS2103-2.xml"
+    coroner = cdf_xml.read_election(unisyn, contest="For City C Coroner (1/3)")
+    configured = _load("unisyn_xml_cdf_city_coroner/unisyn_xml_cdf_city_coroner_config.json")
+    assert sorted(coroner.names) == sorted(configured.election.names)
+    assert len(coroner.ballots) == len(configured.election.ballots)
+    with pytest.raises(BallotFileError) as info:
+        cdf_xml.read_election(unisyn)
+    assert "the file has several contests ('For City C Coroner (1/3)'," in str(info.value)

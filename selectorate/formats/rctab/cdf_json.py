@@ -26,7 +26,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from selectorate.ballots.model import OVERVOTE, Ballot
+from selectorate.ballots.model import OVERVOTE, Ballot, Election
 from selectorate.formats.errors import BallotFileError
 from selectorate.formats.rctab.config import UNDECLARED_WRITE_INS, CvrSourceConfig, RctabConfig
 from selectorate.formats.rctab.records import (
@@ -35,6 +35,7 @@ from selectorate.formats.rctab.records import (
     SourceBallots,
     parse_whole,
     rankings_from_marks,
+    standalone_election,
 )
 
 NEEDS_ADJUDICATION = "needs-adjudication"
@@ -245,3 +246,36 @@ def _current_contest(
         if item.get("ContestId") == contest_id:
             return item
     return None
+
+
+def read_election(path: str | Path, contest: str | None = None) -> Election:
+    """Read a CDF JSON CVR file on its own (no RCTab config): one contest's ballots.
+
+    The contest is the one whose ``Name`` is ``contest``, or the file's only
+    contest; its candidates are the file's, in the order of its selections.
+    """
+    path = Path(path)
+    j = _Json(path)
+    report = j.obj(load_json(path, "CDF cast vote record file"), "CastVoteRecordReport")
+    names_by_id: dict[str, str] = {}
+    contests: dict[str, tuple[list[str], bool]] = {}
+    for e, election in enumerate(j.array(report.get("Election"), "Election")):
+        election = j.obj(election, f"Election[{e}]")
+        for cand in j.array(election.get("Candidate"), "Candidate", False):
+            cand = j.obj(cand, "Candidate")
+            names_by_id[j.text(cand.get("@id"), "Candidate.@id")] = j.text(cand.get("Name"), "Name")
+        for item in j.array(election.get("Contest"), "Contest", False):
+            item = j.obj(item, "Contest")
+            names: list[str] = []
+            write_ins = False
+            for sel in j.array(item.get("ContestSelection"), "ContestSelection", False):
+                sel = j.obj(sel, "ContestSelection")
+                ids = sel.get("CandidateIds")
+                if str(sel.get("IsWriteIn", "")).lower() == "true":
+                    write_ins = True
+                elif isinstance(ids, list) and ids and names_by_id.get(str(ids[0])) is not None:
+                    names.append(names_by_id[str(ids[0])])
+            name = item.get("Name")
+            if isinstance(name, str):
+                contests.setdefault(name, (list(dict.fromkeys(names)), write_ins))
+    return standalone_election(path, "cdf-json", contests, contest, read_cdf_json)

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from selectorate.ballots.model import OVERVOTE, Ballot
+from selectorate.ballots.model import OVERVOTE, Ballot, Election
 from selectorate.formats.errors import BallotFileError
 from selectorate.formats.rctab.cdf_json import NEEDS_ADJUDICATION, WRITE_IN, mark_index
 from selectorate.formats.rctab.config import CvrSourceConfig, RctabConfig
@@ -30,6 +30,7 @@ from selectorate.formats.rctab.records import (
     SourceBallots,
     parse_whole,
     rankings_from_marks,
+    standalone_election,
 )
 
 REQUIRED = ("CVR", "Election", "ReportGeneratingDeviceIds", "ReportingDevice", "Party")
@@ -189,3 +190,31 @@ def _rank(text: str, path: Path, where: str) -> int:
     if number is None:
         raise BallotFileError(path, None, f"{where}: rank {text!r} is not a whole number")
     return number
+
+
+def read_election(path: str | Path, contest: str | None = None) -> Election:
+    """Read a CDF XML CVR file on its own (no RCTab config): one contest's ballots.
+
+    The contest is the one whose ``Name`` is ``contest``, or the file's only
+    contest; its candidates are the file's, in the order of its selections.
+    """
+    path = Path(path)
+    root = parse_xml(path, "CDF cast vote record file")
+    names_by_id: dict[str, str] = {}
+    contests: dict[str, tuple[list[str], bool]] = {}
+    for election in _children(root, "Election"):
+        for cand in _children(election, "Candidate"):
+            names_by_id[cand.get("ObjectId", "")] = _text(cand, "Name") or ""
+        for item in _children(election, "Contest"):
+            names: list[str] = []
+            write_ins = False
+            for sel in _children(item, "ContestSelection"):
+                ids = [(c.text or "").strip() for c in _children(sel, "CandidateIds")]
+                if (_text(sel, "IsWriteIn") or "").strip().lower() == "true":
+                    write_ins = True
+                elif ids and ids[0].split() and ids[0].split()[0] in names_by_id:
+                    names.append(names_by_id[ids[0].split()[0]])
+            name = _text(item, "Name")
+            if name is not None:
+                contests.setdefault(name, (list(dict.fromkeys(names)), write_ins))
+    return standalone_election(path, "cdf-xml", contests, contest, read_cdf_xml)

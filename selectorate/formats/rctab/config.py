@@ -259,7 +259,7 @@ def _parse(path: Path, raw: Mapping[str, object]) -> RctabConfig:
         "outputSettings.tabulateByPrecinct", output.get("tabulateByPrecinct")
     )
     by_batch = check.boolean("outputSettings.tabulateByBatch", output.get("tabulateByBatch"))
-    check.boolean("outputSettings.generateCdfJson", output.get("generateCdfJson"))
+    cdf_json = check.boolean("outputSettings.generateCdfJson", output.get("generateCdfJson"))
 
     overvote_rule = check.choice("rules.overvoteRule", rules.get("overvoteRule"), OVERVOTE_RULES)
     sources = _parse_sources(check, raw, rules, base, overvote_rule, by_precinct, by_batch)
@@ -279,10 +279,14 @@ def _parse(path: Path, raw: Mapping[str, object]) -> RctabConfig:
         )
     uwi = any(s.undeclared_write_in_label or s.treat_blank_as_undeclared_write_in for s in sources)
     assert method is not None and max_rankings is not None
+    output = dict(output)
+    output["tabulateByPrecinct"] = by_precinct
+    output["tabulateByBatch"] = by_batch
+    output["generateCdfJson"] = cdf_json
     return RctabConfig(
         path=path,
         tabulator_version=version,
-        output=dict(output),
+        output=output,
         sources=sources,
         candidates=candidates,
         rules=dict(rules),

@@ -18,11 +18,11 @@ Every RCTab reader turns a vendor's record into ``(rank, candidate)`` marks
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from selectorate.ballots.model import OVERVOTE, Ballot, Candidate
+from selectorate.ballots.model import OVERVOTE, Ballot, Candidate, Election
 from selectorate.formats.errors import BallotFileError
 
 #: Result of :meth:`CandidateIndex.resolve` for a name the config does not know.
@@ -190,6 +190,72 @@ class SourceBallots:
     precinct_portions: list[str | None] | None = None
 
 
+def standalone_election(
+    path: Path,
+    provider_label: str,
+    contests: dict[str, tuple[list[str], bool]],
+    contest: str | None,
+    reader: Callable[..., SourceBallots],
+) -> Election:
+    """Read one contest of a CDF file that no RCTab config describes.
+
+    ``contests`` maps each contest name in the file to its candidate names (in
+    file order) and whether it has a write-in selection. The contest is the one
+    named ``contest``, or the file's only contest. No ``maxRankingsAllowed``
+    applies and no label is special except write-ins.
+    """
+    # imported here: config imports nothing from this module, but keep the graph flat
+    from selectorate.formats.rctab.config import (
+        UNDECLARED_WRITE_INS,
+        CandidateConfig,
+        CvrSourceConfig,
+        RctabConfig,
+    )
+
+    if contest is None:
+        if len(contests) != 1:
+            listed = ", ".join(repr(name) for name in contests) or "none"
+            raise BallotFileError(
+                path, None, f"the file has several contests ({listed}); name the one to read"
+            )
+        contest = next(iter(contests))
+    if contest not in contests:
+        listed = ", ".join(repr(name) for name in contests) or "none"
+        raise BallotFileError(path, None, f"contest {contest!r} is not in the file ({listed})")
+    names, write_ins = contests[contest]
+    source = CvrSourceConfig(
+        file_path=str(path),
+        path=path,
+        provider="cdf",
+        contest_id=contest,
+        undeclared_write_in_label=UNDECLARED_WRITE_INS if write_ins else "",
+    )
+    config = RctabConfig(
+        path=path,
+        tabulator_version="",
+        output={"contestName": contest},
+        sources=[source],
+        candidates=[CandidateConfig(name) for name in names],
+        rules={},
+        method="irv",
+        options={},
+        max_rankings=2**31 - 1,
+        undeclared_write_ins=write_ins,
+    )
+    candidates = [Candidate(name) for name in names]
+    if write_ins:
+        candidates.append(Candidate(UNDECLARED_WRITE_INS, write_in=True))
+    index = CandidateIndex(candidates, len(candidates) - 1 if write_ins else None)
+    result = reader(source, config, index)
+    index.raise_unknown()
+    return Election(
+        tuple(candidates),
+        result.ballots,
+        title=contest,
+        metadata={"format": provider_label, "file": str(path), "contest": contest},
+    )
+
+
 __all__ = [
     "OVERVOTE",
     "UNKNOWN",
@@ -200,4 +266,5 @@ __all__ = [
     "java_trim",
     "rankings_from_marks",
     "sanitize",
+    "standalone_election",
 ]
