@@ -304,7 +304,7 @@ TOOLS: dict[str, Tool] = {
     for t in [
         Tool(
             "selectorate",
-            "**selectorate** (BLT, grouped)",
+            "selectorate (BLT, grouped)",
             "int / Fraction",
             _sel_setup,
             _sel_prep_blt,

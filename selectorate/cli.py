@@ -434,6 +434,17 @@ def count(
         ),
         show_default=False,
     ),
+    slices: bool | None = typer.Option(
+        None,
+        "--slices/--no-slices",
+        help=(
+            "With an RCTab config, --output and --format csv or rctab-json: also write "
+            "RCTab's per-precinct and per-batch reports, in 'Tabulate by Precinct' and "
+            "'Tabulate by Batch' folders next to the output. Default: what the config's "
+            "outputSettings (tabulateByPrecinct, tabulateByBatch) ask for."
+        ),
+        show_default=False,
+    ),
 ) -> None:
     """Count the ballots and print (or save) the result."""
     if ballots is not None and rctab_config is not None:
@@ -441,6 +452,7 @@ def count(
     if ballots is None and rctab_config is None:
         raise UsageProblem("give a ballot file to count (or --rctab-config CONFIG.json)")
     extra = parse_options(option)
+    rctab_output: Mapping[str, object] | None = None  # the config's outputSettings
     if rctab_config is None and ballots is not None and ballots.suffix.lower() == ".json":
         from selectorate.formats.detect import detect_format
 
@@ -462,6 +474,7 @@ def count(
         options = dict(contest.options)
         election = contest.election
         contest_output: Mapping[str, object] = contest.output
+        rctab_output = contest.output
     else:
         if method is None:
             raise UsageProblem("--method is required (run 'selectorate methods' to see them)")
@@ -485,8 +498,105 @@ def count(
         options["random_seed"] = seed
     if "seats" not in options and (accepts is None or "seats" in accepts):
         options["seats"] = election.seats
+    kinds = _slice_kinds(slices, rctab_output, name, election, fmt, output)
+    if kinds:
+        assert output is not None and rctab_config is not None
+        _count_with_slices(
+            name, election, options, kinds, fmt, contest_output, output, rctab_config
+        )
+        return
     result = _count(name, election, options)
     _show(result, fmt, contest_output, output)
+
+
+def _slice_kinds(
+    wanted: bool | None,
+    rctab_output: Mapping[str, object] | None,
+    method: str,
+    election: Election,
+    fmt: OutputFormat,
+    output: Path | None,
+) -> list[str]:
+    """The slice reports to write (``--slices``; by default as the RCTab config says)."""
+    from selectorate.counting.slices import SLICE_FLAGS, SLICE_KINDS
+    from selectorate.reports.rctab_csv import RCTAB_METHODS
+
+    if wanted is False:
+        return []
+    if rctab_output is None:
+        if wanted:
+            raise UsageProblem("--slices needs an RCTab contest config (--rctab-config)")
+        return []
+    kinds = [k for k in SLICE_KINDS if rctab_output.get(SLICE_FLAGS[k]) is True]
+    rctab_format = fmt in (OutputFormat.csv, OutputFormat.rctab_json)
+    if wanted is None:
+        usable = output is not None and rctab_format and method in RCTAB_METHODS
+        return kinds if usable else []
+    if output is None:
+        raise UsageProblem("--slices writes one file per precinct or batch: give --output")
+    if not rctab_format:
+        raise UsageProblem("slice reports are RCTab reports: use --format csv or rctab-json")
+    if not kinds:
+        kinds = [k for k in SLICE_KINDS if any(getattr(b, k) for b in election.ballots)]
+    if not kinds:
+        raise InputProblem("--slices: no cast vote record names a precinct or a batch")
+    return kinds
+
+
+def _count_with_slices(
+    name: str,
+    election: Election,
+    options: dict[str, object],
+    kinds: list[str],
+    fmt: OutputFormat,
+    contest_output: Mapping[str, object],
+    output: Path,
+    config_path: Path,
+) -> None:
+    """Count, then write the report and every slice report together, atomically."""
+    from selectorate.counting.slices import SliceError, count_with_slices
+    from selectorate.reports import rctab_slices
+
+    _method(name)
+    try:
+        sliced = count_with_slices(name, election, options, kinds)
+    except SliceError as exc:
+        raise InputProblem(BallotFileError(config_path, None, str(exc)).describe()) from None
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, BallotFileError):
+            raise
+        raise UsageProblem(f"method {name!r}: {exc}") from None
+    result = sliced.result
+    docs = _render(result, fmt, contest_output, _TEXT_WIDTH)
+    files = list(zip(_targets(output, len(docs)), docs, strict=True))
+    for kind, by_id in sliced.slices.items():
+        folder = output.parent / rctab_slices.SLICE_FOLDERS[kind]
+        names = rctab_slices.slice_file_names(kind, list(by_id))
+        for sid, one in by_id.items():
+            if fmt is OutputFormat.csv:
+                texts = rctab_slices.render_slice_csv(one, result, contest_output, kind, sid)
+            else:
+                texts = rctab_slices.render_slice_json(one, contest_output, kind, sid)
+            stem = rctab_slices.slice_file_stem(output.stem, names[sid])
+            target = folder / f"{stem}{output.suffix}"
+            files += zip(_targets(target, len(texts)), texts, strict=True)
+    made: list[Path] = []
+    try:
+        for kind in sliced.slices:
+            folder = output.parent / rctab_slices.SLICE_FOLDERS[kind]
+            if not folder.is_dir():
+                try:
+                    folder.mkdir()
+                except OSError as exc:
+                    problem = f"cannot write: {exc.strerror or exc}"
+                    raise InputProblem(BallotFileError(folder, None, problem).describe()) from None
+                made.append(folder)
+        write_atomically(files)
+    except InputProblem:
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def _accepted_options(name: str) -> set[str] | None:

@@ -65,10 +65,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 
 import numpy as np
@@ -200,6 +201,49 @@ COMMON_OPTIONS = (
 )
 
 
+# --------------------------------------------------------------------------- observing
+
+
+@dataclass(frozen=True, slots=True)
+class RoundState:
+    """Where every counted ranking stands at the end of one round (a copy).
+
+    Given to the observer set in :data:`ROUND_OBSERVER` (the per-precinct and
+    per-batch reports of :mod:`selectorate.counting.slices` use it). Row ``i``
+    of the arrays is the distinct, non-blank ranking ``rankings[i]``; one
+    ballot of it holds ``value[i] / unit`` of a vote (scaled weights use
+    ``denominator``). The state is taken after the round's decisions: the
+    surplus of a winner elected in this round has already left the values of
+    its ballots, and ``kept`` holds what each of them kept for the winner.
+    """
+
+    number: int
+    method: str
+    names: list[str]
+    rankings: list[tuple[tuple[int, ...], ...]]
+    denominator: int
+    unit: int
+    #: The candidate each row counts for, -1 when it does not count.
+    current: np.ndarray
+    #: 0 counting; 1..4 inactive by ``INACTIVE_CAUSES[status - 1]``; 5 final round surplus.
+    status: np.ndarray
+    value: np.ndarray
+    #: True when the row's value carries ``decimal_places`` (RCTab's BigDecimal scale).
+    fixed: np.ndarray
+    #: Winner -> what each row kept for that winner (multi-winner surplus counts only).
+    kept: dict[int, np.ndarray]
+    #: The round as the count recorded it (actions are attached only when the count ends).
+    round: RctabRound
+
+
+#: An optional callback given a :class:`RoundState` after every round of every
+#: RCTab-rule count run in this context. Unset (the default) it costs nothing
+#: and changes nothing.
+ROUND_OBSERVER: ContextVar[Callable[[RoundState], None] | None] = ContextVar(
+    "rctab_round_observer", default=None
+)
+
+
 # --------------------------------------------------------------------------- ballots
 
 
@@ -213,6 +257,10 @@ class _Ballots:
     denominator: int
     blank_weight: int  # scaled, blank ballots
     total_weight: int  # scaled, every ballot
+    #: Every distinct ranking, in order of first appearance (blank ones included).
+    keys: list[tuple[tuple[int, ...], ...]] = field(default_factory=list)
+    #: Which of ``keys`` are counted rows (not blank): row ``i`` is the ``i``-th True.
+    counted: np.ndarray | None = None
 
 
 def _decimal_places_of(value: Fraction) -> int:
@@ -265,7 +313,9 @@ def _compile(election: Election, opts: RctabOptions) -> _Ballots:
     total = int(sum(scaled))  # type: ignore[arg-type]
     blank = int(weights[blank_rows].sum()) if blank_rows.any() else 0
     kept = [int(w) for w in weights[~blank_rows]]
-    return _Ballots(programs[~blank_rows], multi_sets, kept, denominator, blank, total)
+    return _Ballots(
+        programs[~blank_rows], multi_sets, kept, denominator, blank, total, keys, ~blank_rows
+    )
 
 
 _EMPTY = -(2**30)  # an unmarked rank in the dense rank matrix
@@ -525,10 +575,33 @@ class RctabCount:
         self.tallies_by_round: list[dict[str, Fraction]] = []
         self._active_scale = 0
         current = 0
+        observe = ROUND_OBSERVER.get()
+        rows: list[tuple[tuple[int, ...], ...]] | None = None
         while self._should_continue(current):
             current += 1
             self._round(current)
+            if observe is not None:
+                if rows is None:
+                    rows = list(compress(b.keys, b.counted)) if b.counted is not None else []
+                observe(self._state(current, rows))
         return self._result()
+
+    def _state(self, r: int, rows: list[tuple[tuple[int, ...], ...]]) -> RoundState:
+        """A copy of where every counted ranking stands at the end of round ``r``."""
+        return RoundState(
+            number=r,
+            method=self.method,
+            names=list(self.names),
+            rankings=rows,
+            denominator=self.ballots.denominator,
+            unit=self.unit,
+            current=self.cur.copy(),
+            status=self.status.copy(),
+            value=self.value.copy(),
+            fixed=self.fixed.copy(),
+            kept={w: a.copy() for w, a in self.alloc.items()},
+            round=self.rounds[-1],
+        )
 
     def _should_continue(self, current: int) -> bool:
         opts = self.opts

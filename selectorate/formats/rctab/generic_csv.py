@@ -34,8 +34,9 @@ from selectorate.formats.rctab.records import (
 )
 
 _INT = re.compile(r"[+-]?[0-9]+")
-MISSING_PRECINCT_ID = "missing_precinct_id"
-MISSING_BATCH_ID = "missing_batch_id"
+# RCTab's generic CSV reader labels ballots without an id so (CsvCvrReader.java).
+MISSING_PRECINCT_ID = "no precinct id"
+MISSING_BATCH_ID = "no batch id"
 
 
 def open_csv(path: Path) -> io.StringIO:
