@@ -434,6 +434,17 @@ def count(
         ),
         show_default=False,
     ),
+    section: list[str] = typer.Option(
+        [],
+        "--section",
+        metavar="NAME=SHARE:FILE",
+        help=(
+            "For --method electoral-college: one section of the college, repeatable, e.g. "
+            "--section MPs=1/3:mps.blt. Shares are exact fractions and must add up to 1; "
+            "every file lists the same candidates."
+        ),
+        show_default=False,
+    ),
     slices: bool | None = typer.Option(
         None,
         "--slices/--no-slices",
@@ -449,6 +460,13 @@ def count(
     """Count the ballots and print (or save) the result."""
     if ballots is not None and rctab_config is not None:
         raise UsageProblem("give either a ballot file or --rctab-config, not both")
+    if section:
+        if method != "electoral-college":
+            raise UsageProblem("--section is for --method electoral-college")
+        if ballots is not None or rctab_config is not None:
+            raise UsageProblem("with --section, give the ballots in the sections, not as BALLOTS")
+        _count_college(section, fmt, output, parse_options(option))
+        return
     if ballots is None and rctab_config is None:
         raise UsageProblem("give a ballot file to count (or --rctab-config CONFIG.json)")
     extra = parse_options(option)
@@ -507,6 +525,40 @@ def count(
         return
     result = _count(name, election, options)
     _show(result, fmt, contest_output, output)
+
+
+def parse_section(text: str) -> tuple[str, Fraction, Path]:
+    """Split a ``--section NAME=SHARE:FILE`` value into its exact parts."""
+    name, eq, rest = text.partition("=")
+    share_text, colon, file = rest.partition(":")
+    if not (eq and colon and name.strip() and file.strip()):
+        raise UsageProblem(f"--section {text!r}: expected NAME=SHARE:FILE, e.g. MPs=1/3:mps.blt")
+    try:
+        share = Fraction(share_text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise UsageProblem(
+            f"--section {text!r}: the share {share_text!r} is not an exact number such as 1/3"
+        ) from None
+    return name.strip(), share, Path(file.strip())
+
+
+def _count_college(
+    sections: Sequence[str], fmt: OutputFormat, output: Path | None, options: dict[str, object]
+) -> None:
+    """Count an electoral college whose sections come from ``--section`` values."""
+    parsed = []
+    for text in sections:
+        name, share, path = parse_section(text)
+        parsed.append((name, share, _read_election(path)))
+    first = parsed[0][2]
+    election = Election(
+        candidates=first.candidates,
+        seats=1,
+        title=first.title,
+        metadata={"sections": ", ".join(name for name, _, _ in parsed)},
+    )
+    result = _count("electoral-college", election, {**options, "sections": parsed})
+    _show(result, fmt, _contest_output(election, None), output)
 
 
 def _slice_kinds(

@@ -337,3 +337,27 @@ def test_module_is_importable_without_side_effects():
         [sys.executable, "-c", "import selectorate.cli"], capture_output=True, check=False
     )
     assert done.returncode == 0 and done.stdout == b""
+
+
+def test_electoral_college_sections_from_the_command_line(tmp_path):
+    # Three equal sections holding the same 266 ballots: the college total is that
+    # section's percentage of continuing votes. Final round: 140 and 122 of 262.
+    demo = demo_ballots_path()
+    args = ["count", "--method", "electoral-college", "--format", "json"]
+    for name in ("MPs", "Members", "Affiliates"):
+        args += ["--section", f"{name}=1/3:{demo}"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["elected"] == ["David Miliband"]
+    final = doc["rounds"][-1]["tally"]
+    assert Fraction(final["David Miliband"]) == Fraction(140 * 100, 262)
+    assert Fraction(final["Ed Miliband"]) == Fraction(122 * 100, 262)
+
+
+def test_electoral_college_section_with_a_bad_share_is_a_usage_error():
+    result = runner.invoke(
+        app, ["count", "-m", "electoral-college", "--section", f"MPs=x:{demo_ballots_path()}"]
+    )
+    assert result.exit_code == 2
+    assert "the share 'x' is not an exact number such as 1/3" in result.output
