@@ -382,13 +382,46 @@ def count(
         help="How many seats to fill. Default: what the ballot file says, else 1.",
         show_default=False,
     ),
-    seed: int | None = typer.Option(
+    seed: str | None = typer.Option(
         None,
         "--seed",
         metavar="S",
         help=(
             "Seed for a random tie-break, so that anyone can repeat the same draw. "
-            "Only for rules that break ties at random."
+            "Only for rules that break ties at random. For STV rules it decides ties "
+            "the law leaves to lot; publish it before the count (a number or a phrase)."
+        ),
+        show_default=False,
+    ),
+    ron: str | None = typer.Option(
+        None,
+        "--ron",
+        metavar="NAME",
+        help=(
+            "STV: the candidate standing for RON (re-open nominations). RON is counted "
+            "like any candidate; a seat it wins is left unfilled."
+        ),
+        show_default=False,
+    ),
+    minimum: list[str] = typer.Option(
+        [],
+        "--minimum",
+        metavar="GROUP=N:NAME,NAME,...",
+        help=(
+            "STV: at least N seats must go to the named candidates, e.g. "
+            "--minimum \"women=2:Ann,Beth,Cara\". Once the others have won all the seats "
+            "they may, the rest of them are excluded. Repeatable."
+        ),
+        show_default=False,
+    ),
+    withdraw: list[str] = typer.Option(
+        [],
+        "--withdraw",
+        metavar="STAGE:NAME",
+        help=(
+            "STV: a candidate who withdrew during the count, e.g. --withdraw \"3:Ann Smith\": "
+            "excluded at the start of stage 3, papers transferred as in an exclusion. "
+            "Repeatable. (Withdrawn before the count: use the ballot file.)"
         ),
         show_default=False,
     ),
@@ -509,11 +542,9 @@ def count(
             options["seats"] = seats
     options.update(extra)
     if seed is not None:
-        if accepts is not None and "random_seed" not in accepts:
-            raise UsageProblem(
-                f"method {name!r} does not break ties at random, so --seed has no use"
-            )
-        options["random_seed"] = seed
+        key, value = _seed_option(name, seed)
+        options[key] = value
+    options.update(_rulebook_options(name, election, ron, minimum, withdraw))
     if "seats" not in options and (accepts is None or "seats" in accepts):
         options["seats"] = election.seats
     kinds = _slice_kinds(slices, rctab_output, name, election, fmt, output)
@@ -525,6 +556,110 @@ def count(
         return
     result = _count(name, election, options)
     _show(result, fmt, contest_output, output)
+
+
+def _named_options(name: str) -> set[str]:
+    """The keyword options ``name``'s function names explicitly (not ``**options``)."""
+    import inspect
+
+    try:
+        params = inspect.signature(_method(name).function).parameters
+    except (TypeError, ValueError):
+        return set()
+    return {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def _seed_option(name: str, seed: str) -> tuple[str, object]:
+    """``--seed`` as the method takes it: STV rules take ``seed`` (a number or a phrase,
+    for ties by lot); RCTab rules take ``random_seed`` (a whole number)."""
+    named = _named_options(name)
+    text = seed.strip()
+    number: int | None
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if "seed" in named:
+        return "seed", text if number is None else number
+    accepts = _accepted_options(name)
+    if accepts is not None and "random_seed" not in accepts:
+        raise UsageProblem(f"method {name!r} does not break ties at random, so --seed has no use")
+    if number is None:
+        raise UsageProblem(f"--seed {seed!r}: method {name!r} needs a whole number")
+    return "random_seed", number
+
+
+def parse_minimum(text: str) -> tuple[str, int, list[str]]:
+    """Split ``--minimum GROUP=N:NAME,NAME,...`` into (group, N, names)."""
+    group, eq, rest = text.partition("=")
+    count, colon, members = rest.partition(":")
+    names = [n.strip() for n in members.split(",") if n.strip()]
+    if not (eq and colon and group.strip() and names):
+        raise UsageProblem(
+            f"--minimum {text!r}: expected GROUP=N:NAME,NAME,..., e.g. women=2:Ann,Beth,Cara"
+        )
+    try:
+        minimum = int(count.strip())
+    except ValueError:
+        minimum = -1
+    if minimum < 1:
+        raise UsageProblem(f"--minimum {text!r}: {count.strip()!r} is not a number of seats")
+    return group.strip(), minimum, names
+
+
+def parse_withdrawal(text: str) -> tuple[int, str]:
+    """Split ``--withdraw STAGE:NAME`` into (stage, name)."""
+    stage_text, colon, who = text.partition(":")
+    try:
+        stage = int(stage_text.strip())
+    except ValueError:
+        stage = 0
+    if not colon or not who.strip() or stage < 1:
+        raise UsageProblem(f"--withdraw {text!r}: expected STAGE:NAME, e.g. 3:Ann Smith")
+    return stage, who.strip()
+
+
+def _rulebook_options(
+    name: str, election: Election, ron: str | None, minimum: Sequence[str], withdraw: Sequence[str]
+) -> dict[str, object]:
+    """``--ron``, ``--minimum`` and ``--withdraw`` as STV keyword options."""
+    given = [(flag, v) for flag, v in (("--ron", ron), ("--minimum", minimum),
+                                       ("--withdraw", withdraw)) if v]  # fmt: skip
+    if not given:
+        return {}
+    named = _named_options(name)
+    for flag, _ in given:
+        key = {"--ron": "ron", "--minimum": "minimums", "--withdraw": "withdrawals"}[flag]
+        if key not in named:
+            raise UsageProblem(f"{flag} is for STV rules; method {name!r} does not take it")
+    known = set(election.names)
+
+    def check(flag: str, text: str, names: Sequence[str]) -> None:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise UsageProblem(f"{flag} {text!r}: no candidate called {', '.join(unknown)}")
+
+    options: dict[str, object] = {}
+    if ron is not None:
+        check("--ron", ron, [ron])
+        options["ron"] = ron
+    if minimum:
+        from selectorate.counting.stv_rules import GroupMinimum
+
+        groups = []
+        for text in minimum:
+            group, count, names = parse_minimum(text)
+            check("--minimum", text, names)
+            groups.append(GroupMinimum(group, frozenset(names), count))
+        options["minimums"] = tuple(groups)
+    if withdraw:
+        stages: dict[int, list[str]] = {}
+        for text in withdraw:
+            stage, who = parse_withdrawal(text)
+            check("--withdraw", text, [who])
+            stages.setdefault(stage, []).append(who)
+        options["withdrawals"] = {k: tuple(v) for k, v in sorted(stages.items())}
+    return options
 
 
 def parse_section(text: str) -> tuple[str, Fraction, Path]:
@@ -662,6 +797,156 @@ def _accepted_options(name: str) -> set[str] | None:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return None
     return {n for n, p in params.items() if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+
+
+@app.command("verify")
+def verify_command(
+    result_file: Path = typer.Argument(
+        ...,
+        metavar="RESULT.json",
+        help="A result saved by 'selectorate count --format json'.",
+        show_default=False,
+    ),
+    ballots: Path = typer.Argument(
+        ...,
+        metavar="BALLOTS",
+        help="The ballot file that was counted (any format 'count' reads, or the RCTab config).",
+        show_default=False,
+    ),
+    method: str | None = typer.Option(
+        None,
+        "--method",
+        "-m",
+        metavar="NAME",
+        help="Recount by this rule instead of the one the result names.",
+        show_default=False,
+    ),
+) -> None:
+    """Check a saved result against the ballots, for a candidate, agent or scrutineer.
+
+    Two checks: every stage of the result is checked against the ballots (first
+    preferences, votes conserved, transfers adding up, nobody elected twice, no
+    excluded candidate coming back, quota), and the ballots are counted again by
+    the rule and options the result records. Prints "verified" (exit status 0)
+    when both agree with the file, else one line per problem (exit status 1).
+    """
+    from selectorate.counting.verify import recount_options, verify
+    from selectorate.reports.native_json import load_result_json
+
+    _check_readable(result_file)
+    saved = load_result_json(result_file)
+    if saved.method == "electoral-college":
+        raise UsageProblem("an electoral college is verified section by section, not from BALLOTS")
+    election = _verify_election(ballots)
+    election.seats = saved.seats
+    name = method or saved.method
+    _method(name)
+    lines = [p.describe() for p in verify(saved, election)]
+    options = _recount_kwargs(name, recount_options(saved.options))
+    accepts = _accepted_options(name)
+    if "seats" not in options and (accepts is None or "seats" in accepts):
+        options["seats"] = saved.seats
+    try:
+        recount = _count(name, election, options)
+    except UsageProblem as exc:
+        lines.append(f"recount: the ballots cannot be counted again: {exc}")
+    else:
+        lines += _recount_differences(saved, recount, compare_method=method is None)
+    if lines:
+        _emit(["\n".join(lines) + "\n"], None)
+        raise SystemExit(1)
+    stages = len(saved.rounds) or sum(len(p.rounds) for p in saved.passes)
+    elected = ", ".join(saved.elected) or "nobody"
+    _emit(
+        [
+            f"verified: {name}, {stages} stage{'' if stages == 1 else 's'}, elected {elected}; "
+            "every check holds and a recount gives the identical result\n"
+        ],
+        None,
+    )
+
+
+def _recount_kwargs(name: str, options: dict[str, object]) -> dict[str, object]:
+    """The recorded options the method ``name`` takes. RCTab-rule results record every
+    rule setting; those left at RCTab's default are dropped (not every RCTab method
+    takes every setting)."""
+    from selectorate.counting.verify import RCTAB_METHODS
+
+    accepts = _accepted_options(name)
+    if accepts is not None:
+        options = {k: v for k, v in options.items() if k in accepts}
+    if name in RCTAB_METHODS:
+        import dataclasses
+
+        from selectorate.counting.rctab_engine import RctabOptions
+
+        defaults = {f.name: f.default for f in dataclasses.fields(RctabOptions)}
+        options = {k: v for k, v in options.items() if k not in defaults or v != defaults[k]}
+    return options
+
+
+def _verify_election(path: Path) -> Election:
+    """The ballots behind a result: a ballot file, or an RCTab contest config."""
+    if path.suffix.lower() == ".json" and path.is_file():
+        from selectorate.formats.detect import detect_format
+
+        if detect_format(path) == "rctab":
+            from selectorate.formats.rctab import load_contest
+
+            try:
+                return load_contest(path).election
+            except NotImplementedError as exc:
+                raise InputProblem(f"{path}: not supported yet: {exc}") from None
+    return _read_election(path)
+
+
+#: At most this many differences between a result and its recount are listed.
+_MAX_DIFFERENCES = 20
+
+
+def _recount_differences(
+    saved: CountResult, recount: CountResult, *, compare_method: bool
+) -> list[str]:
+    """One line per value in which the recount differs from the saved result."""
+    from selectorate.reports.native_json import result_document
+
+    ours, theirs = result_document(saved), result_document(recount)
+    if not compare_method:  # another rule was asked for: its name and settings differ anyway
+        for key in ("method", "options"):
+            theirs[key] = ours[key]
+    found: list[str] = []
+    _walk_differences("", ours, theirs, found)
+    lines = [f"recount differs at {path}: the result says {a}, the recount {b}" for path, a, b in
+             found[:_MAX_DIFFERENCES]]  # fmt: skip
+    if len(found) > _MAX_DIFFERENCES:
+        lines.append(f"recount differs in {len(found) - _MAX_DIFFERENCES} more values")
+    return lines
+
+
+def _walk_differences(path: str, a: object, b: object, out: list[tuple[str, str, str]]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in a or key not in b:
+                shown = [_short(d[key]) if key in d else "nothing" for d in (a, b)]
+                out.append((where, shown[0], shown[1]))
+            else:
+                _walk_differences(where, a[key], b[key], out)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.append((f"{path} (how many)", str(len(a)), str(len(b))))
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            _walk_differences(f"{path}[{i}]", x, y, out)
+    elif a != b:
+        out.append((path, _short(a), _short(b)))
+
+
+def _short(value: object) -> str:
+    """A JSON value in at most 80 characters."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 @app.command()

@@ -361,3 +361,173 @@ def test_electoral_college_section_with_a_bad_share_is_a_usage_error():
     )
     assert result.exit_code == 2
     assert "the share 'x' is not an exact number such as 1/3" in result.output
+
+
+# ============================================================================= STV options, verify
+# (selectorate verify; --seed / --ron / --minimum / --withdraw for the STV rules)
+
+STV_BLT = (
+    "5 3\n30 1 2 3 0\n8 1 3 0\n2 1 0\n12 2 1 4 0\n14 3 4 0\n9 4 5 3 0\n6 5 4 0\n4 5 0\n0\n"
+    '"Ann"\n"Bob"\n"Cy"\n"Dee"\n"Eve"\n"Toy STV"\n'
+)
+#: Ann and Bob tie on first preferences and Cy's papers are split evenly: a lot decides.
+TIED_BLT = '3 1\n4 1 0\n4 2 0\n1 3 0\n0\n"Ann"\n"Bob"\n"Cy"\n"Tied"\n'
+
+
+def _stv_method(name: str = "scottish-stv") -> str:
+    from selectorate.counting import registry
+
+    if name not in registry.names():
+        pytest.skip(f"{name} is not registered yet")
+    return name
+
+
+@pytest.fixture
+def stv_ballots(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.blt"
+    path.write_text(STV_BLT, encoding="utf-8")
+    return path
+
+
+def _saved(ballots: Path, tmp_path: Path, *args: str) -> Path:
+    out = tmp_path / "result.json"
+    result = runner.invoke(app, ["count", str(ballots), "-f", "json", "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_verify_a_saved_irv_result(ballots, tmp_path):
+    saved = _saved(ballots, tmp_path, "-m", "irv")
+    result = runner.invoke(app, ["verify", str(saved), str(ballots)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "verified: irv, 4 stages, elected David Miliband; every check holds and a recount "
+        "gives the identical result\n"
+    )
+
+
+def test_verify_reports_a_tampered_tally_one_line_per_problem(ballots, tmp_path):
+    saved = _saved(ballots, tmp_path, "-m", "irv")
+    doc = json.loads(saved.read_text(encoding="utf-8"))
+    doc["rounds"][0]["tally"]["Ed Balls"] = "41"
+    saved.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(saved), str(ballots)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    first = "stage 1: first preferences of Ed Balls recomputed from the ballots"
+    assert f"{first}: expected 40, found 41" in lines
+    assert any(line.startswith("stage 1: value not conserved") for line in lines)
+    recount = "recount differs at rounds[0].tally.Ed Balls"
+    assert f'{recount}: the result says "41", the recount "40"' in lines
+    assert "verified" not in result.stdout
+
+
+def test_verify_with_another_method_recounts_by_it(ballots, tmp_path):
+    saved = _saved(ballots, tmp_path, "-m", "irv")
+    result = runner.invoke(app, ["verify", str(saved), str(ballots), "--method", "fptp"])
+    assert result.exit_code == 1
+    assert "recount differs at rounds (how many): the result says 4, the recount 1" in result.stdout
+
+
+def test_verify_a_file_that_is_not_a_result(ballots, tmp_path):
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"format": "other"}', encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(bogus), str(ballots)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f'error: {bogus}: not a selectorate result (no "format": "selectorate-result")\n'
+    )
+
+
+@needs_rctab
+def test_verify_an_rctab_result_against_its_config(tmp_path):
+    config = RCTAB / "test_set_multi_winner_whole_threshold"
+    config = config / "test_set_multi_winner_whole_threshold_config.json"
+    saved = _saved(config, tmp_path)
+    result = runner.invoke(app, ["verify", str(saved), str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("verified: stv-rctab, ")
+
+
+def test_count_and_verify_an_stv_result(stv_ballots, tmp_path):
+    method = _stv_method()
+    text = runner.invoke(app, ["count", str(stv_ballots), "-m", method])
+    assert text.exit_code == 0, text.output
+    assert "Votes by stage" in text.stdout and "Surplus of Ann" in text.stdout
+    saved = _saved(stv_ballots, tmp_path, "-m", method)
+    result = runner.invoke(app, ["verify", str(saved), str(stv_ballots)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"verified: {method}, ")
+
+
+def test_seed_reaches_an_stv_rule_as_its_lot(tmp_path):
+    method = _stv_method()
+    path = tmp_path / "tied.blt"
+    path.write_text(TIED_BLT, encoding="utf-8")
+    without = runner.invoke(app, ["count", str(path), "-m", method])
+    assert without.exit_code == 2
+    assert "needs a lot: give --seed" in without.stderr
+    args = ["count", str(path), "-m", method, "-f", "json", "--seed"]
+    with_seed = runner.invoke(app, [*args, "2026 draw"])
+    assert with_seed.exit_code == 0, with_seed.output
+    doc = json.loads(with_seed.stdout)
+    assert doc["options"]["seed"] == "2026 draw"
+    assert [t["method"] for r in doc["rounds"] for t in r["tie_breaks"]] == ["lot"]
+    number = runner.invoke(app, [*args, "7"])
+    assert json.loads(number.stdout)["options"]["seed"] == 7
+
+
+def test_seed_for_rctab_rules_must_be_a_whole_number(ballots):
+    result = runner.invoke(app, ["count", str(ballots), "-m", "irv", "--seed", "abc"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --seed 'abc': method 'irv' needs a whole number\n"
+
+
+def test_ron_minimum_and_withdraw_reach_an_stv_rule(stv_ballots, tmp_path):
+    method = _stv_method()
+    args = ["-m", method, "--ron", "Bob", "--minimum", "women=1:Dee,Eve", "--withdraw", "2:Cy"]
+    saved = _saved(stv_ballots, tmp_path, *args)
+    doc = json.loads(saved.read_text(encoding="utf-8"))
+    assert doc["options"]["ron"] == "Bob"
+    assert doc["options"]["withdrawals"] == {"2": ["Cy"]}
+    assert "Bob" not in doc["elected"]
+    kinds = {(a["kind"], a["candidate"]) for r in doc["rounds"] for a in r["actions"]}
+    assert ("unfilled", "Bob") in kinds and ("excluded", "Cy") in kinds
+    assert any("Cy" in note and "withdrew" in note for note in doc["notes"])
+    result = runner.invoke(app, ["verify", str(saved), str(stv_ballots)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--minimum", "women:Ann"], "error: --minimum 'women:Ann': expected GROUP=N:NAME,"),
+        (["--minimum", "women=x:Ann"], "error: --minimum 'women=x:Ann': 'x' is not a number"),
+        (["--minimum", "women=1:Zoe"], "error: --minimum 'women=1:Zoe': no candidate called Zoe"),
+        (["--withdraw", "Ann"], "error: --withdraw 'Ann': expected STAGE:NAME, e.g. 3:Ann Smith"),
+        (["--withdraw", "0:Ann"], "error: --withdraw '0:Ann': expected STAGE:NAME"),
+        (["--ron", "Zoe"], "error: --ron 'Zoe': no candidate called Zoe"),
+    ],
+)
+def test_bad_stv_options_are_one_line_exit_2(stv_ballots, args, message):
+    method = _stv_method()
+    result = runner.invoke(app, ["count", str(stv_ballots), "-m", method, *args])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(message)
+
+
+def test_stv_options_are_refused_by_other_rules(ballots):
+    result = runner.invoke(app, ["count", str(ballots), "-m", "irv", "--ron", "Ed Balls"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --ron is for STV rules; method 'irv' does not take it\n"
+
+
+def test_stv_help_speaks_plainly():
+    result = runner.invoke(app, ["count", "--help"])
+    text = " ".join(result.stdout.split())
+    assert "re-open nominations" in text
+    assert "a seat it wins is left unfilled" in text
+    assert "withdrew during the count" in text
+    help_verify = " ".join(runner.invoke(app, ["verify", "--help"]).stdout.split())
+    assert "counted again by the rule and options the result records" in help_verify

@@ -25,9 +25,14 @@ Undeclared write-ins are an ordinary entry of ``Election.candidates`` with
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from selectorate.ballots.packed import PackedBallots
 
 #: Mark meaning "an overvote whose candidates the file does not name".
 OVERVOTE = -1
@@ -74,11 +79,15 @@ class Election:
     """Everything a count needs to know: who stands, how many seats, the ballots.
 
     ``ballots`` keeps the order of the source file, which some rules (the Irish
-    Dáil rules' random sample of papers) depend on.
+    Dáil rules' random sample of papers) depend on. It is a ``list[Ballot]`` or,
+    when a reader found only simple ballots (one candidate per rank, whole
+    weights, no labels), a :class:`~selectorate.ballots.packed.PackedBallots`:
+    the same ballots as a read-only sequence backed by numpy arrays, equal to
+    the list holding them. Code that only reads ``ballots`` works with both.
     """
 
     candidates: tuple[Candidate, ...]
-    ballots: list[Ballot] = field(default_factory=list)
+    ballots: list[Ballot] | PackedBallots = field(default_factory=list)
     seats: int = 1
     title: str = ""
     #: Free-form provenance: file names, contest ids, jurisdiction, date.
@@ -98,6 +107,9 @@ class Election:
 
     def total_weight(self) -> Weight:
         """Sum of all ballot weights, blank ballots included."""
+        packed = _packed(self.ballots)
+        if packed is not None:
+            return packed.total_weight()
         return sum((b.weight for b in self.ballots), 0)
 
     def grouped(self) -> Election:
@@ -105,7 +117,14 @@ class Election:
 
         The first occurrence fixes the position of each group, so the order of
         first appearance is kept. Labels, precincts and batches are dropped.
+        Packed ballots stay packed (grouped with numpy).
         """
+        packed = _packed(self.ballots)
+        if packed is not None:
+            try:
+                return replace(self, ballots=packed.grouped())
+            except OverflowError:
+                pass  # a summed weight beyond int64: group as Python ints below
         weights: dict[tuple[tuple[int, ...], ...], Weight] = {}
         for b in self.ballots:
             weights[b.rankings] = weights.get(b.rankings, 0) + b.weight
@@ -119,6 +138,18 @@ class Election:
             raise KeyError(f"unknown candidate(s): {', '.join(sorted(unknown))}")
         cands = tuple(replace(c, excluded=c.excluded or c.name in wanted) for c in self.candidates)
         return replace(self, candidates=cands)
+
+
+def _packed(ballots: object) -> PackedBallots | None:
+    """``ballots`` if it is a :class:`PackedBallots`.
+
+    Looked up in ``sys.modules`` so that lists of ballots never import numpy: a
+    ``PackedBallots`` cannot exist unless its module has been imported.
+    """
+    module = sys.modules.get("selectorate.ballots.packed")
+    if module is not None and isinstance(ballots, module.PackedBallots):
+        return ballots
+    return None
 
 
 def ranking_from_names(

@@ -74,7 +74,8 @@ from operator import attrgetter
 
 import numpy as np
 
-from selectorate.ballots import OVERVOTE, Election
+from selectorate.ballots import OVERVOTE, Ballot, Election
+from selectorate.ballots.packed import PackedBallots, group_sums
 from selectorate.counting.java_collections import java_string_key
 from selectorate.counting.result import (
     EXHAUSTED,
@@ -280,9 +281,8 @@ def _decimal_places_of(value: Fraction) -> int:
     return max(places, 0)
 
 
-def _group(election: Election) -> dict[tuple[tuple[int, ...], ...], object]:
+def _group(ballots: Sequence[Ballot]) -> dict[tuple[tuple[int, ...], ...], object]:
     """Total weight of each distinct ranking, in order of first appearance."""
-    ballots = election.ballots
     rankings = list(map(attrgetter("rankings"), ballots))
     weights = list(map(attrgetter("weight"), ballots))
     if set(map(type, weights)) <= {int} and set(weights) <= {1}:
@@ -293,10 +293,20 @@ def _group(election: Election) -> dict[tuple[tuple[int, ...], ...], object]:
     return groups
 
 
-def _compile(election: Election, opts: RctabOptions) -> _Ballots:
-    """Group identical rankings and turn each into its walking program."""
+def _compile(election: Election, opts: RctabOptions, *, keys: bool = True) -> _Ballots:
+    """Group identical rankings and turn each into its walking program.
+
+    Packed ballots (:class:`PackedBallots`) are compiled from their arrays
+    without making ``Ballot`` objects, unless ``keys`` asks for the distinct
+    rankings themselves (a round observer needs them).
+    """
     ncand = len(election.candidates)
-    groups = _group(election)
+    ballots = election.ballots
+    if isinstance(ballots, PackedBallots):
+        if not keys and len(ballots):
+            return _compile_packed(ballots, opts, ncand)
+        ballots = list(ballots)
+    groups = _group(ballots)
     keys = list(groups)
     raw = list(groups.values())
     denominator = 1
@@ -316,6 +326,42 @@ def _compile(election: Election, opts: RctabOptions) -> _Ballots:
     return _Ballots(
         programs[~blank_rows], multi_sets, kept, denominator, blank, total, keys, ~blank_rows
     )
+
+
+def _compile_packed(packed: PackedBallots, opts: RctabOptions, ncand: int) -> _Ballots:
+    """:func:`_compile` for packed ballots: the same programs and weights, from the arrays.
+
+    Identical rankings are grouped with numpy (nothing to merge in a file whose
+    lines are distinct already, the usual BLT); the groups keep the order of
+    first appearance, as :func:`_group` does, and their weights are summed exactly.
+    """
+    first, inverse = packed.group_index()
+    if first.size == len(packed):
+        rows, sums = packed, packed.weights
+    else:
+        rows = packed.take(first)
+        sums = group_sums(packed.weights, inverse, first.size)
+    if (sums < 0).any():
+        raise ValueError("ballot weights must not be negative")
+    if rows.marks.size and int(rows.marks.max()) >= ncand:
+        raise ValueError("a ballot mark is not a candidate index")
+    g = len(rows)
+    if opts.exhaust_on_duplicate:
+        programs, blank_rows, multi_sets = _steps(
+            rows.dense(fill=_EMPTY), np.zeros(g, dtype=bool), [], opts, ncand
+        )
+    else:
+        # Every rank holds one candidate and none is skipped, so nothing ends a
+        # walk early: the program is the ranking followed by "exhausted choices"
+        # (what _steps makes of such rows, without its per-rank passes).
+        programs = rows.dense(fill=_CHOICES).astype(np.int32)
+        programs = np.concatenate([programs, np.full((g, 1), _CHOICES, dtype=np.int32)], axis=1)
+        blank_rows = rows.lengths == 0
+        multi_sets = []
+    scaled = sums.tolist()
+    blank = sum(compress(scaled, blank_rows.tolist()))
+    kept = sums[~blank_rows].tolist()
+    return _Ballots(programs[~blank_rows], multi_sets, kept, 1, blank, sum(scaled))
 
 
 _EMPTY = -(2**30)  # an unmarked rank in the dense rank matrix
@@ -355,6 +401,23 @@ def _programs(
         dense = np.full((g, max(width, 1)), _EMPTY, dtype=np.int64)
         starts = np.repeat(np.cumsum(rank_counts) - rank_counts, rank_counts)
         dense[row_of_rank, np.arange(nranks) - starts] = rank_value
+    return _steps(dense, by_hand, keys, opts, ncand)
+
+
+def _steps(
+    dense: np.ndarray,
+    by_hand: np.ndarray,
+    keys: Sequence[tuple[tuple[int, ...], ...]],
+    opts: RctabOptions,
+    ncand: int,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """Programs from the dense rank matrix (``_EMPTY``: no mark; rows ``by_hand`` from ``keys``).
+
+    ``dense[i, j]`` is the single mark (or ``OVERVOTE``) at rank ``j + 1`` of
+    ranking ``i``; rows flagged ``by_hand`` (several marks at a rank, or an
+    overvote the vectorised walk cannot settle) are compiled from ``keys[i]``.
+    """
+    g, width = dense.shape
     steps = np.full((g, width + 1), _NONE, dtype=np.int64)
     done = np.zeros(g, dtype=bool)
     last = np.zeros(g, dtype=np.int64)
@@ -550,7 +613,8 @@ class RctabCount:
 
     def run(self) -> CountResult:
         """Count and return the round-by-round result."""
-        self.ballots = _compile(self.election, self.opts)
+        observe = ROUND_OBSERVER.get()
+        self.ballots = _compile(self.election, self.opts, keys=observe is not None)
         b = self.ballots
         g = len(b.weights)
         self.program = b.programs
@@ -575,7 +639,6 @@ class RctabCount:
         self.tallies_by_round: list[dict[str, Fraction]] = []
         self._active_scale = 0
         current = 0
-        observe = ROUND_OBSERVER.get()
         rows: list[tuple[tuple[int, ...], ...]] | None = None
         while self._should_continue(current):
             current += 1

@@ -87,4 +87,11 @@ _METHOD_MODULES: list[str] = [
     "selectorate.counting.fptp",
     "selectorate.counting.block_vote",
     "selectorate.counting.electoral_college",
+    "selectorate.counting.scottish_stv",
+    "selectorate.counting.wigm",
+    "selectorate.counting.ers97",
+    "selectorate.counting.irish",
+    "selectorate.counting.meek",
+    "selectorate.counting.warren",
+    "selectorate.counting.meek_nz",
 ]

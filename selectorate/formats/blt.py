@@ -54,11 +54,15 @@ not removed. Sources: ``BltFileFormat.md`` of jklundell/droop; OpenSTV
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from selectorate.ballots.model import OVERVOTE, Ballot, Candidate, Election, Weight
+from selectorate.ballots.packed import PackedBallots
 from selectorate.formats._weights import decimal_text, parse_weight
 from selectorate.formats.errors import BallotFileError
 
@@ -70,6 +74,12 @@ _ALT_NAME = re.compile(r"#\s*ALTERNATIVE NAME (\d+):\s?(.*)$")
 _CSV_HEADER = re.compile(r"\s*\d+\s+\d+\s*,[,\s]*")
 _NICK_OUT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _OPTIONS = ("nick", "withdrawn", "tie", "droop", "undeclared")
+# The lone "0" that ends the ballots, on a line of its own (spaces and tabs allowed).
+_END_OF_BALLOTS = re.compile(r"\n[ \t]*0[ \t]*(?=\n|\Z)")
+#: Bytes of a plain ballot section: digits, spaces, tabs and line feeds.
+_PLAIN_BYTES = b"0123456789 \t\n"
+#: Longest whole number the fast path reads (10**18 - 1 fits int64).
+_MAX_DIGITS = 18
 
 
 def read_blt(path: str | Path, *, allow_equal: bool = False, encoding: str = "utf-8") -> Election:
@@ -253,7 +263,9 @@ class _Parser:
         self.allow_equal = allow_equal
         text = text.removeprefix("\ufeff")
         # Split on \n only: names may hold characters str.splitlines() breaks on.
-        self.lines = [ln.removesuffix("\r") for ln in text.split("\n")]
+        self.lines = text.split("\n")
+        if "\r" in text:
+            self.lines = [ln.removesuffix("\r") for ln in self.lines]
         if self.lines and self.lines[-1] == "":
             self.lines.pop()
         self.csv = bool(self.lines) and _CSV_HEADER.fullmatch(self.lines[0]) is not None
@@ -415,8 +427,59 @@ class _Parser:
 
     def read_ballots(
         self, pending: tuple[list[str], int] | None, ncand: int, nicks: list[str] | None
-    ) -> list[Ballot]:
+    ) -> list[Ballot] | PackedBallots:
         """Ballot lines up to the lone ``0`` that ends them."""
+        packed = self.read_plain_ballots(pending, ncand)
+        if packed is not None:
+            return packed
+        # ~0.5M tuples and Ballots: the cyclic GC would scan them again and again.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self.read_ballot_lines(pending, ncand, nicks)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def read_plain_ballots(
+        self, pending: tuple[list[str], int] | None, ncand: int
+    ) -> PackedBallots | None:
+        """The fast path: a plain ballot section parsed at once with numpy, or ``None``.
+
+        Plain means: from the line of ``pending`` up to the first line holding
+        only ``0``, nothing but digits, spaces, tabs and line feeds, and every
+        non-blank line ``weight c1 … ck 0`` with ``weight >= 1``, every ``c`` in
+        ``1..ncand`` and no number longer than 18 digits. Such a section means
+        the same to :meth:`read_ballot_lines` (which accepts a candidate twice on
+        a line too), so the result is equal; anything else, errors included, is
+        left to that line-by-line reader, which reports it.
+        """
+        if pending is None or self.in_comment:
+            return None
+        toks, line = pending
+        if toks == ["0"] or self.lines[line - 1].split() != toks:
+            return None  # no ballots, or the ballots start on the header line
+        section = "\n".join(self.lines[line - 1 :])
+        end = _END_OF_BALLOTS.search(section)
+        if end is None:
+            return None
+        body = section[: end.start() + 1]
+        if not body.isascii():
+            return None
+        raw = body.encode("ascii")
+        if raw.translate(None, _PLAIN_BYTES):
+            return None
+        parsed = _plain_ballots(raw, ncand)
+        if parsed is None:
+            return None
+        # Continue after the "0" line, as the line-by-line reader would.
+        self.pos = line + raw.count(b"\n")
+        return parsed
+
+    def read_ballot_lines(
+        self, pending: tuple[list[str], int] | None, ncand: int, nicks: list[str] | None
+    ) -> list[Ballot]:
+        """Ballot lines up to the lone ``0`` that ends them, one line at a time."""
         ballots: list[Ballot] = []
         ids: set[str] = set()
         last = len(self.lines)
@@ -446,7 +509,7 @@ class _Parser:
             ranks = [plain.get(tok) for tok in toks[1:-1]]
             if None in ranks:
                 ranks = [self.rank(tok, ncand, nicks, line) for tok in toks[1:-1]]
-            ballots.append(Ballot(rankings=tuple(ranks), weight=weight, label=label))
+            ballots.append(Ballot(tuple(ranks), weight, label))
             pending = self.next_tokens()
         raise self.error(last, "missing the line '0' that ends the ballots")
 
@@ -564,3 +627,62 @@ class _Parser:
 def _join_cells(line: str) -> str:
     """A spreadsheet-exported line: its non-empty comma-separated cells, space-joined."""
     return " ".join(cell.strip() for cell in line.split(",") if cell.strip())
+
+
+def _plain_ballots(raw: bytes, ncand: int) -> PackedBallots | None:
+    """Ballot lines ``weight c1 … ck 0`` (digits and ASCII blanks only) as packed ballots.
+
+    ``raw`` ends with a line feed. Returns ``None`` unless every non-blank line
+    has a weight >= 1, candidate numbers in ``1..ncand`` and ends with the token
+    ``0`` (and holds no other zero), with no number longer than 18 digits.
+    """
+    chars = np.frombuffer(raw, dtype=np.uint8)
+    digit = chars - np.uint8(ord("0"))
+    is_digit = digit < 10
+    starts_mask = is_digit.copy()
+    starts_mask[1:] &= ~is_digit[:-1]
+    ends_mask = is_digit.copy()
+    ends_mask[:-1] &= ~is_digit[1:]
+    starts = np.flatnonzero(starts_mask)
+    if not starts.size:
+        return None
+    lengths = np.flatnonzero(ends_mask) + 1 - starts
+    if int(lengths.max()) > _MAX_DIGITS:
+        return None
+    values = digit[starts].astype(np.int64)
+    longer = np.flatnonzero(lengths > 1)
+    k = 1
+    while longer.size:  # Horner's rule, one digit position at a time
+        values[longer] = values[longer] * 10 + digit[starts[longer] + k]
+        k += 1
+        longer = longer[lengths[longer] > k]
+    # Token starts and line feeds in text order: a number right after a line feed
+    # (or first) starts its line; one right before a line feed ends it.
+    newline = chars == ord("\n")
+    events = np.flatnonzero(starts_mask | newline)
+    is_newline = newline[events]
+    after_newline = np.empty(events.size, dtype=bool)
+    after_newline[0] = True
+    after_newline[1:] = is_newline[:-1]
+    before_newline = np.empty(events.size, dtype=bool)
+    before_newline[-1] = True
+    before_newline[:-1] = is_newline[1:]
+    is_number = ~is_newline
+    first = after_newline[is_number]
+    last = before_newline[is_number]
+    if (
+        (first & last).any()
+        or not np.array_equal(values == 0, last)
+        or (lengths[last] != 1).any()
+    ):
+        return None  # a line of one number; a missing, misplaced or "00" end; a weight 0
+    middle = ~(first | last)
+    candidates = values[middle]
+    if candidates.size and (int(candidates.min()) < 1 or int(candidates.max()) > ncand):
+        return None
+    first_at = np.flatnonzero(first)
+    offsets = np.zeros(first_at.size + 1, dtype=np.int64)
+    np.cumsum(np.flatnonzero(last) - first_at - 1, out=offsets[1:])
+    return PackedBallots(
+        values[first_at], offsets, (candidates - 1).astype(np.int32), copy=False
+    )

@@ -25,6 +25,7 @@ from selectorate.counting.result import (
     Round,
 )
 from selectorate.reports.numbers import fixed, format_fraction, format_value
+from selectorate.reports.stv_sheet import is_stv_result, stv_table_html, transfers_chart_svg
 from selectorate.reports.text import (
     INACTIVE_LABELS,
     is_weighted,
@@ -334,8 +335,11 @@ def _section(result: CountResult, ident: str, heading_level: int = 2) -> str:
                 "threshold, the decisions at the end of the round and where the votes went. "
                 "The same figures are in the table below.</figcaption></figure>"
             )
-        out.append(f"<{h}>Round by round</{h}>")
-        out.append(_table(result, fmt, "Votes of each candidate, round by round"))
+        if is_stv_result(result):
+            out.append(_stv_parts(result, ident, h))
+        else:
+            out.append(f"<{h}>Round by round</{h}>")
+            out.append(_table(result, fmt, "Votes of each candidate, round by round"))
         decisions = []
         for rnd in result.rounds:
             note = _round_note(result, rnd, fmt)
@@ -359,6 +363,19 @@ def _section(result: CountResult, ident: str, heading_level: int = 2) -> str:
         out.append(_section(sub, f"{ident}-pass{i}", min(heading_level + 1, 6)))
         out.append("</section>")
     return "".join(out)
+
+
+def _stv_parts(result: CountResult, ident: str, h: str) -> str:
+    """The classic STV sheet: a chart of each stage's transfers, then the stage table."""
+    out = ""
+    chart = transfers_chart_svg(result, ident, lambda name: _colour(result, name))
+    if chart:
+        out += (
+            f"<{h}>Transfers at each stage</{h}><figure>{chart}<figcaption>Each bar is one "
+            "transfer (a surplus or an exclusion), split by where its value went. The same "
+            "figures are in the table below.</figcaption></figure>"
+        )
+    return out + f"<{h}>Stage by stage</{h}>" + stv_table_html(result, "Votes at each stage")
 
 
 def render_html(result: CountResult, *, lang: str = "en") -> str:

@@ -19,7 +19,14 @@ votes plain ("8"), fixed-point values with the scale they were computed at
 ("8.0000"). RCTab-rule results carry those scales
 (:class:`~selectorate.counting.rctab_engine.RctabRound`); for other results
 whole numbers print plainly and others with ``decimal_places`` (or as many
-places as they need).
+places as they need; a value no decimal expresses, such as 1/3, is rounded
+half to even to ``max(decimal_places, 4)`` places).
+
+An STV count (``notes/stv_contract.md``) gives one ``results`` entry per stage:
+``results[k].tally`` holds every continuing and elected candidate's total at
+stage ``k + 1``, and ``tallyResults`` what was done at the end of it (a surplus
+transfer appears as an "elected" entry carrying the transfers, see
+``_RCTAB_KIND``).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from selectorate import __version__
 from selectorate.counting.java_collections import java_string_key
 from selectorate.counting.rctab_engine import FINAL_ROUND_SURPLUS, RctabRound
 from selectorate.counting.result import INACTIVE_CAUSES, CountResult, Round
+from selectorate.reports.numbers import EXACT_DISPLAY_PLACES, is_finite_decimal
 
 JsonValue = object
 
@@ -74,7 +82,42 @@ def _scale(value: Fraction, hint: int | None, result: CountResult) -> int:
 
 
 def _number(value: Fraction, hint: int | None, result: CountResult) -> str:
-    return java_decimal_string(Fraction(value), _scale(Fraction(value), hint, result))
+    value = Fraction(value)
+    if hint is None and not is_finite_decimal(value):
+        # An exact-fraction count (Meek, Warren with rational arithmetic): no decimal
+        # holds 1/3, so print it rounded half to even as the sheets do; the exact
+        # value is in selectorate's own JSON.
+        places = max(result.decimal_places or 0, EXACT_DISPLAY_PLACES)
+        return java_decimal_string(Fraction(round(value * 10**places), 10**places), places)
+    return java_decimal_string(value, _scale(value, hint, result))
+
+
+#: How the actions of an STV count (``notes/stv_contract.md``) appear in RCTab's
+#: ``tallyResults``, which knows only "elected" and "eliminated": a surplus transfer
+#: hangs off an "elected" entry (RCTab's own place for a winner's transfers), merged
+#: with the winner's election when both happen at the same stage; exclusions by
+#: the rulebook (group minimums, withdrawals) are eliminations.
+_RCTAB_KIND = {"elected": "elected", "surplus": "elected", "eliminated": "eliminated",
+               "excluded": "eliminated", "withdrawn": "eliminated"}  # fmt: skip
+
+
+def _stv_entries(rnd: Round, result: CountResult) -> list[JsonValue]:
+    """``tallyResults`` of a stage of a count that is not RCTab's (no ``RctabRound``)."""
+    entries: dict[tuple[str, str], dict[str, Fraction]] = {}
+    for action in rnd.actions:
+        kind = _RCTAB_KIND.get(action.kind)
+        if kind is None:  # "unfilled": a RON seat, not a winner
+            continue
+        moved = entries.setdefault((kind, action.candidate), {})
+        for recipient, value in action.transfers.items():
+            moved[recipient] = moved.get(recipient, Fraction(0)) + value
+    out: list[JsonValue] = []
+    for kind in ("elected", "eliminated"):
+        for (k, name), moved in entries.items():
+            if k == kind:
+                transfers = {r: _number(moved[r], None, result) for r in sorted(moved)}
+                out.append({kind: name, "transfers": transfers})
+    return out
 
 
 def _round_json(rnd: Round, result: CountResult) -> dict[str, JsonValue]:
@@ -91,7 +134,7 @@ def _round_json(rnd: Round, result: CountResult) -> dict[str, JsonValue]:
         elif cause != FINAL_ROUND_SURPLUS:
             inactive[cause] = "0"
     actions: list[JsonValue] = []
-    for kind in ("elected", "eliminated"):
+    for kind in ("elected", "eliminated") if extra is not None else ():
         for action in rnd.actions:
             if action.kind != kind:
                 continue
@@ -104,6 +147,8 @@ def _round_json(rnd: Round, result: CountResult) -> dict[str, JsonValue]:
                 for recipient, v in action.transfers.items()
             }
             actions.append({kind: action.candidate, "transfers": transfers})
+    if extra is None:
+        actions = _stv_entries(rnd, result)
     threshold: JsonValue = None
     if rnd.threshold is not None:
         threshold = _number(rnd.threshold, extra.threshold_scale if extra else None, result)

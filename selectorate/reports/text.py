@@ -31,6 +31,7 @@ from selectorate.counting.result import (
     TieBreak,
 )
 from selectorate.reports.numbers import EXACT_DISPLAY_PLACES, format_fraction, format_value
+from selectorate.reports.stv_sheet import LEGEND, is_stv_result, stv_sheet_lines
 
 #: Plain-English names of the inactive causes and other ``Round.inactive`` keys.
 INACTIVE_LABELS = {
@@ -223,6 +224,9 @@ def _chunked_tables(
 
 
 def _round_tables(result: CountResult, fmt: _Formatter, width: int) -> list[RenderableType]:
+    if is_stv_result(result):  # the classic STV sheet: stages, transfers and totals
+        table = Text("\n".join(stv_sheet_lines(result, width)), no_wrap=True, overflow="ignore")
+        return [Text("Votes by stage", style="bold"), table, Text(LEGEND, style="dim")]
     rounds = result.rounds
     tables = _chunked_tables("Votes by round", "Candidate", _rows(result, fmt), rounds, width)
     legend = (

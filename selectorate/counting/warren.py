@@ -1,0 +1,110 @@
+"""Warren STV, as Droop counts it ("warren").
+
+Source: C. H. E. Warren, "Counting in STV elections", Voting matters 1 (1994),
+as implemented by Jonathan Lundell's Droop, ``droop/rules/meek.py`` with rule
+``warren`` (jklundell/droop; GPL-3 — read to learn the rule, not copied).
+
+Warren's method is Meek's iteration with another way of sharing a ballot
+between the candidates it reaches: with ``w`` the weight still on the ballot
+and ``kf`` the candidate's keep value,
+
+* the candidate keeps ``kf`` if ``kf < w``, otherwise the whole of ``w``
+  (Droop ``kw_warren``); the rest, ``w − kept``, passes to the next
+  preference.
+
+So a voter pays each elected candidate the same price ``kf`` for as long as
+the ballot can afford it, where Meek takes the same *fraction*. Everything else
+is Droop's parametric rule, shared with ``meek-droop``
+(:func:`selectorate.counting.keep_value.count_droop_family`):
+
+* quota = Σ votes ÷ (seats + 1), recalculated at every iteration (no
+  epsilon with exact arithmetic; fixed point: truncated plus 10⁻ᵖ);
+* a hopeful candidate is elected with votes above the quota (at least the
+  quota in fixed point); an election ends the round;
+* keep values of the elected become ``kf × quota ÷ votes`` (rounded up where
+  the arithmetic rounds) after every iteration that elects nobody;
+* the iteration ends when the total surplus is at most omega or stops
+  falling, or when a safe batch of sure losers exists (every group of lowest
+  candidates whose votes plus the total surplus stay below the next
+  candidate's); then the batch, or the lowest candidate, is defeated (a
+  candidate within the total surplus of the lowest is tied with them).
+
+Options (Droop's): ``arithmetic`` ``"guarded"`` (default: 18 places + 9
+guard digits, omega 10⁻⁹), ``"rational"`` (omega 10⁻¹⁰) or ``"fixed"`` (9
+places, omega 10⁻⁶); ``omega`` (exponent), ``precision``, ``guard``;
+``batch_defeat`` (default True). Equal rankings are counted by Droop's
+recursive descent (see :mod:`selectorate.counting.meek`).
+
+Ties by lot from ``lot_order`` (a lot drawn beforehand, as Droop's ``[tie]``
+order) or :func:`~selectorate.counting.stv_rules.draw_lot` with ``seed``;
+without either a tie raises ValueError. ``minimums``, ``withdrawals`` and
+``ron`` as for every STV method (:mod:`selectorate.counting.stv_rules`).
+
+Matched against every round of Droop's ``*-warren-o9-guarded-p18-g9-d18`` and
+``*-warren-o10-rational-d12`` transcripts (``tests/test_warren.py``).
+
+Known deviations and interpretations: as for ``meek-droop`` (listing of
+simultaneous winners in candidate order, one extra distribution shown after
+the last defeat, first preference only for a candidate ranked twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from selectorate.ballots import Election
+from selectorate.counting import registry
+from selectorate.counting.keep_value import count_droop_family
+from selectorate.counting.meek import droop_parametric_rule
+from selectorate.counting.result import CountResult
+from selectorate.counting.stv_rules import GroupMinimum
+
+__all__ = ["count_warren"]
+
+
+def count_warren(
+    election: Election,
+    *,
+    seats: int | None = None,
+    seed: int | str | None = None,
+    ron: str | None = None,
+    minimums: Sequence[GroupMinimum] = (),
+    withdrawals: Mapping[int, Sequence[str]] | None = None,
+    lot_order: Sequence[str] | None = None,
+    arithmetic: str = "guarded",
+    precision: int | None = None,
+    guard: int | None = None,
+    omega: int | None = None,
+    batch_defeat: bool = True,
+) -> CountResult:
+    """Count ``election`` by Warren's method as Droop implements it (see the module docstring)."""
+    rule, options = droop_parametric_rule(
+        "warren",
+        "warren",  # kept = kf if kf < w else w; passed on = w - kept
+        arithmetic=arithmetic,
+        precision=precision,
+        guard=guard,
+        omega=omega,
+        batch_defeat=batch_defeat,
+    )
+    return count_droop_family(
+        election,
+        rule,
+        seats=seats,
+        seed=seed,
+        ron=ron,
+        minimums=minimums,
+        withdrawals=withdrawals,
+        lot_order=lot_order,
+        options=options,
+    )
+
+
+registry.register(
+    registry.Method(
+        name="warren",
+        summary="Warren STV as Droop counts it (guarded/rational/fixed, safe batch defeat)",
+        function=count_warren,
+        multi_seat=True,
+    )
+)
