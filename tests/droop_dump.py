@@ -98,7 +98,8 @@ def read_dump(path: Path) -> Dump:
         if len(cells) < 6:
             continue
         cands = {
-            cells[i]: (cells[i + 1], cells[i + 2], cells[i + 3]) for i in range(6, len(cells) - 3, 4)
+            cells[i]: (cells[i + 1], cells[i + 2], cells[i + 3])
+            for i in range(6, len(cells) - 3, 4)
         }
         dump.lines.append(Line(cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cands))
     return dump
@@ -146,7 +147,11 @@ def droop_problems(result: CountResult, dump: Dump, *, clamp: bool, final_rows: 
         if decimal_text(rest, d) != line.residual:
             problems.append(f"{where}: residual {decimal_text(rest, d)} != {line.residual}")
         surplus = sum(
-            (tally.get(n, Fraction(0)) - quota for n, (st, _, _) in line.candidates.items() if st == "E"),
+            (
+                tally.get(n, Fraction(0)) - quota
+                for n, (st, _, _) in line.candidates.items()
+                if st == "E"
+            ),
             Fraction(0),
         )
         if clamp:
@@ -259,8 +264,11 @@ def log_stage_actions(actions: list[LogAction]) -> list[LogAction]:
     """The first ``Elect:`` or ``Defeat`` block with votes of each round (our stages)."""
     out: dict[int, LogAction] = {}
     for a in actions:
-        if a.round and a.round not in out and a.votes and (
-            a.text.startswith("Elect: ") or a.text.startswith("Defeat (")
+        if (
+            a.round
+            and a.round not in out
+            and a.votes
+            and (a.text.startswith("Elect: ") or a.text.startswith("Defeat ("))
         ):
             out[a.round] = a
     return [out[r] for r in sorted(out)]

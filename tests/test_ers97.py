@@ -212,7 +212,7 @@ def test_exclusion_tie_by_the_earliest_point_of_difference_5_2_5():
         "exclusion",
         ("B", "C"),
         "C",
-        "earliest point",
+        "earliest stage",
     )
     assert tie.detail.endswith("stage 1: B 4.00, C 3.00")
     assert result.elected == ["A"]

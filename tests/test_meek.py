@@ -17,7 +17,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from droop_dump import (
     DROOP,
     STV_RS,
@@ -30,6 +29,7 @@ from droop_dump import (
     read_log,
     tie_order,
 )
+
 from selectorate.ballots import Ballot, Candidate, Election
 from selectorate.counting import registry
 from selectorate.counting.keep_value import FixedPoint, decimal_text, split_meek_both_up
@@ -56,8 +56,14 @@ def test_meek_prf_matches_droop(case, blt, dump):
 
 @pytest.mark.parametrize(
     ("case", "blt", "dump", "arithmetic"),
-    [pytest.param(*c, "guarded", id=f"{c[0]}-guarded") for c in droop_cases("meek-o9-guarded-p18-g9-d18")]
-    + [pytest.param(*c, "rational", id=f"{c[0]}-rational") for c in droop_cases("meek-o10-rational-d12")],
+    [
+        pytest.param(*c, "guarded", id=f"{c[0]}-guarded")
+        for c in droop_cases("meek-o9-guarded-p18-g9-d18")
+    ]
+    + [
+        pytest.param(*c, "rational", id=f"{c[0]}-rational")
+        for c in droop_cases("meek-o10-rational-d12")
+    ],
 )
 def test_meek_droop_matches_droop(case, blt, dump, arithmetic):
     election = read_blt(blt, allow_equal=True)
@@ -140,7 +146,9 @@ def test_meek_droop_fixed_matches_stv_rs(rel, blt, log):
             break
         rnd = result.rounds[i - 1]
         if check_quota and decimal_text(rnd.threshold, 9) != a.stats["Quota"]:
-            problems.append(f"stage {i} quota {decimal_text(rnd.threshold, 9)} != {a.stats['Quota']}")
+            problems.append(
+                f"stage {i} quota {decimal_text(rnd.threshold, 9)} != {a.stats['Quota']}"
+            )
         for name, vote in a.votes.items():
             if decimal_text(rnd.tally.get(name, Fraction(0)), 9) != vote:
                 problems.append(f"stage {i} {name}")

@@ -28,9 +28,7 @@ from selectorate.counting.keep_value import (
 )
 from selectorate.counting.stv_rules import GroupMinimum
 
-SETTINGS = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 METHODS = [
     ("meek", {}),
     ("meek-nz", {"tiebreak": "lot"}),
@@ -146,11 +144,17 @@ def test_ron_seat_stays_unfilled(election, method, ron_index):
 
 
 @SETTINGS
-@given(elections(max_candidates=7), st.sampled_from(["keep-up", "both-up", "truncate", "warren"]), st.data())
+@given(
+    elections(max_candidates=7),
+    st.sampled_from(["keep-up", "both-up", "truncate", "warren"]),
+    st.data(),
+)
 def test_fast_distribution_equals_exact_python(election, split, data):
     n = len(election.candidates)
     prep = prepare(election, "test")
-    status = data.draw(st.lists(st.sampled_from([HOPEFUL, ELECTED, EXCLUDED]), min_size=n, max_size=n))
+    status = data.draw(
+        st.lists(st.sampled_from([HOPEFUL, ELECTED, EXCLUDED]), min_size=n, max_size=n)
+    )
     kf = [
         0 if s == EXCLUDED else 10**9 if s == HOPEFUL else data.draw(st.integers(1, 10**9))
         for s in status

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -191,6 +192,26 @@ def test_withdrawal_during_the_count(method, election, data):
         kinds = [(a.kind, a.candidate) for r in result.rounds for a in r.actions]
         if ("excluded", who) in kinds:
             assert who not in result.elected
+
+
+class Packed(Sequence):
+    """A read-only ballot sequence that is not a list (as a packed store would be)."""
+
+    def __init__(self, ballots):
+        self._ballots = tuple(ballots)
+
+    def __getitem__(self, i):
+        return self._ballots[i]
+
+    def __len__(self):
+        return len(self._ballots)
+
+
+@SETTINGS
+@given(method_names, elections())
+def test_any_ballot_sequence_is_accepted(method, election):
+    packed = Election(election.candidates, Packed(election.ballots), seats=election.seats)
+    assert run(method, packed).rounds == run(method, election).rounds
 
 
 def test_weights_count_as_papers():

@@ -12,8 +12,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from droop_dump import DROOP, conserved, droop_cases, droop_problems, read_dump, tie_order
+
 from selectorate.ballots import Ballot, Candidate, Election
 from selectorate.counting import registry
 from selectorate.formats.blt import read_blt
@@ -23,12 +23,20 @@ pytestmark = pytest.mark.skipif(not DROOP.exists(), reason="shared/ conformance 
 
 @pytest.mark.parametrize(
     ("case", "blt", "dump", "arithmetic"),
-    [pytest.param(*c, "guarded", id=f"{c[0]}-guarded") for c in droop_cases("warren-o9-guarded-p18-g9-d18")]
-    + [pytest.param(*c, "rational", id=f"{c[0]}-rational") for c in droop_cases("warren-o10-rational-d12")],
+    [
+        pytest.param(*c, "guarded", id=f"{c[0]}-guarded")
+        for c in droop_cases("warren-o9-guarded-p18-g9-d18")
+    ]
+    + [
+        pytest.param(*c, "rational", id=f"{c[0]}-rational")
+        for c in droop_cases("warren-o10-rational-d12")
+    ],
 )
 def test_warren_matches_droop(case, blt, dump, arithmetic):
     election = read_blt(blt, allow_equal=True)
-    result = registry.count("warren", election, arithmetic=arithmetic, lot_order=tie_order(election))
+    result = registry.count(
+        "warren", election, arithmetic=arithmetic, lot_order=tie_order(election)
+    )
     assert droop_problems(result, read_dump(dump), clamp=True, final_rows=True) == []
     assert conserved(result)
 

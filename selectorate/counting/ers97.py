@@ -63,6 +63,8 @@ Known deviations and interpretations:
   a paper naming only withdrawn candidates is non-transferable from the start.
 * Ballot weights are numbers of identical papers (a fractional weight counts as
   that fraction of a paper).
+* A surplus transferred at present values (5.3.7) can hand on papers of several
+  values at once; all of them form the recipient's "last received batch".
 * Rulebook additions (:mod:`selectorate.counting.stv_rules`): while a group
   minimum protects a candidate, surpluses are not deferred and candidates are
   excluded one at a time, skipping the protected.
@@ -377,13 +379,13 @@ class _Count:
                     )
                 return
             same = [c for c in qualified if self.votes[c] == self.votes[first[0]]]
-            if len(first) == 1 and len(same) > 1 and len(qualified) > places:
+            if len(first) == 1 and len(same) > places:
                 self.new_ties.append(
                     TieBreak(
                         purpose="election",
                         tied=tuple(self.names[c] for c in same),
                         chosen=self.names[first[0]],
-                        method="earliest point",
+                        method="earliest stage",
                         detail="the greater vote at the first stage or earliest point of "
                         "difference (5.6.2): "
                         + earliest_difference(same, self.history, self.names, _fmt),
@@ -481,7 +483,7 @@ class _Count:
                     purpose="exclusion",
                     tied=tuple(self.names[c] for c in tied),
                     chosen=", ".join(self.names[c] for c in chosen if c in tied),
-                    method="earliest point",
+                    method="earliest stage",
                     detail="the fewest votes at the first stage or earliest point of "
                     "difference (5.2.5): "
                     + earliest_difference(tied, self.history, self.names, _fmt),
@@ -503,7 +505,7 @@ class _Count:
                     purpose="surplus",
                     tied=tuple(self.names[c] for c in same),
                     chosen=self.names[first[0]],
-                    method="earliest point",
+                    method="earliest stage",
                     detail="the greatest vote at the first stage or earliest point of "
                     "difference (5.2.3): "
                     + earliest_difference(same, self.history, self.names, _fmt),

@@ -14,7 +14,9 @@ The rule, as implemented (section numbers of the 1992 Act):
   in the order given; each candidate is credited with their number of papers.
 * **Quota** (s.120(1)): ⌊valid papers / (seats + 1)⌋ + 1. A candidate is deemed
   elected when their votes at the end of a count equal or exceed it (s.120(2)).
-* **Surplus** (s.121): the largest first (s.121(9)); equal surpluses by the
+* **Surplus** (s.121): the largest first (s.121(9), "the greater or greatest of
+  such surpluses shall first be transferred", as quoted on the e-voting list,
+  lists.stdlib.net/pipermail/e-voting/2006-March/005556.html); equal surpluses by the
   greater vote at the earliest count at which the candidates had unequal votes,
   then by lot. If the candidate's votes are *original votes only*, all papers in
   the parcel are examined; otherwise only the **sub-parcel last received**. The
@@ -51,10 +53,11 @@ Known deviations and interpretations:
   multiple-exclusion test could not be read from the stored sources** (only
   ss.118–120 and 124, the 2001 amendment, and the first paragraphs of the same
   rule in the 1923 and 1937 Acts were). They are implemented from the scheme of
-  those Acts and the Department's published summary of the count, as set out
-  above: "last filed" papers, the three-part deferral test, the quarter-quota
-  guard on multiple exclusion, and "larger sub-parcel" before lot for equal
-  remainders should be checked against the Act's text.
+  those Acts and the usual published summaries of the Dáil count (recalled, not
+  retrieved here), as set out above: "last filed" papers, the three-part
+  deferral test, the quarter-quota guard on multiple exclusion, and "larger
+  sub-parcel" before lot for equal remainders must be checked against the
+  Act's text before this count is relied on.
 * When several candidates are excluded together, their papers are taken lowest
   candidate first, each parcel in order, and everything a candidate receives at
   one count forms one sub-parcel (its "sub-parcel last received").
@@ -240,8 +243,8 @@ class _Count:
             if self.last_vacancies(cont):
                 break
             surpluses = self.surpluses()
-            pool, size = self.plan_exclusion(cont)
-            if surpluses and (pool is not cont or self.worth_transferring(cont, surpluses)):
+            pool, size, shielded = self.plan_exclusion(cont)
+            if surpluses and (shielded or self.worth_transferring(cont, surpluses)):
                 self.transfer_surplus(self.choose_surplus(list(surpluses)))
                 continue
             if surpluses:
@@ -382,14 +385,15 @@ class _Count:
         quarter = Fraction(self.quota, 4)
         return lowest <= quarter < lowest + total  # it could save the lowest's recoupment
 
-    def plan_exclusion(self, cont: list[int]) -> tuple[list[int], int]:
-        """Whom to exclude from and how many together.
+    def plan_exclusion(self, cont: list[int]) -> tuple[list[int], int, bool]:
+        """Whom to exclude from, how many together, and whether a group minimum shields anyone.
 
-        The pool is ``cont`` itself unless a group minimum protects someone.
+        While a group minimum protects someone, exclusions are one at a time from
+        the unprotected (and surpluses are never deferred).
         """
         shielded = protected(self.prep.rules, self.names, self.elected, cont)
         if shielded:
-            return [c for c in cont if c not in shielded], 1
+            return [c for c in cont if c not in shielded], 1, True
         surplus = sum(self.surpluses().values())
         quarter = Fraction(self.quota, 4)
         values = sorted(self.votes[c] for c in cont)
@@ -401,7 +405,7 @@ class _Count:
                 continue
             if all(v > quarter for v in values[:k]) or running + surplus <= quarter:
                 size = k
-        return cont, size
+        return cont, size, False
 
     def take_lowest(self, cands: list[int], k: int) -> list[int]:
         """The ``k`` lowest of ``cands``: ties by the earliest count, then lot."""

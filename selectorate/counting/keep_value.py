@@ -448,7 +448,7 @@ class Distributor:
         self._paths: list[tuple[tuple[int, ...], int, int | Fraction]] = []
 
     def distribute(self, status: Sequence[int], kf: Sequence[Value]) -> Distribution:
-        """Distribute every ballot with keep values ``kf``; ``status`` gives each candidate's state."""
+        """Distribute every ballot with keep values ``kf``; ``status``: each candidate's state."""
         key = tuple(status)
         if self._fast is not None and self._fast.usable(kf):
             if key != self._fast_status:
@@ -545,11 +545,15 @@ class _FastPaths:
         self.nums = nums
         self.split = split
         self.n = len(prep.names)
-        lengths = np.fromiter((len(r) for r, _ in prep.groups), dtype=np.int64, count=len(prep.groups))
+        lengths = np.fromiter(
+            (len(r) for r, _ in prep.groups), dtype=np.int64, count=len(prep.groups)
+        )
         width = int(lengths.max(initial=0))
         self.rankings = np.full((len(prep.groups), max(width, 1)), self.n, dtype=np.int16)
         flat = np.fromiter(
-            itertools.chain.from_iterable(r for r, _ in prep.groups), dtype=np.int64, count=int(lengths.sum())
+            itertools.chain.from_iterable(r for r, _ in prep.groups),
+            dtype=np.int64,
+            count=int(lengths.sum()),
         )
         rows = np.repeat(np.arange(len(prep.groups)), lengths)
         cols = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -737,7 +741,11 @@ class StageLog:
         f = self.nums.fraction
         rnd = Round(
             number=len(self.rounds) + 1,
-            tally={self.names[c]: f(dist.votes[c]) for c in range(len(self.names)) if status[c] != EXCLUDED},
+            tally={
+                self.names[c]: f(dist.votes[c])
+                for c in range(len(self.names))
+                if status[c] != EXCLUDED
+            },
             threshold=f(quota),
             inactive={"exhaustedChoices": f(dist.exhausted)},
             residual_surplus=f(dist.residual),
@@ -754,8 +762,10 @@ class StageLog:
         self._elected_at_last.append(c)
         self.rounds[-1].actions.append(Action("elected", self.names[c]))
 
-    def exclude(self, c: int, kind: Literal["eliminated", "excluded"], before: Distribution) -> None:
-        """Candidate ``c`` is excluded after the latest stage; ``before`` is the distribution just before."""
+    def exclude(
+        self, c: int, kind: Literal["eliminated", "excluded"], before: Distribution
+    ) -> None:
+        """Candidate ``c`` is excluded after the latest stage (``before``: distribution before)."""
         action = Action(kind, self.names[c])
         self.rounds[-1].actions.append(action)
         self._movers.append(_Mover(action, before))
@@ -782,7 +792,9 @@ class StageLog:
                 Action("surplus", self.names[top], self._changes(self._last, nxt, self.names[top]))
             )
 
-    def _changes(self, before: Distribution, after: Distribution, source: str) -> dict[str, Fraction]:
+    def _changes(
+        self, before: Distribution, after: Distribution, source: str
+    ) -> dict[str, Fraction]:
         f = self.nums.fraction
         out: dict[str, Fraction] = {}
         for c, name in enumerate(self.names):
@@ -863,7 +875,9 @@ def count_droop_family(
         raise ValueError(f"seats must be at least 1, not {seats}")
     if ron is not None and ron not in names:
         raise ValueError(f"RON candidate {ron!r} is not standing")
-    rules = CountRules(seats, tuple(minimums), {k: tuple(v) for k, v in (withdrawals or {}).items()})
+    rules = CountRules(
+        seats, tuple(minimums), {k: tuple(v) for k, v in (withdrawals or {}).items()}
+    )
     log = StageLog(nums, names, prep.valid)
     status = [EXCLUDED if w else HOPEFUL for w in prep.withdrawn]
     kf: list[Value] = [nums.zero if w else nums.one for w in prep.withdrawn]
@@ -936,7 +950,11 @@ def count_droop_family(
             if last_surplus is not None and nums.cmp(surplus, last_surplus) >= 0:
                 outcome = "stable"
                 break
-            batch = _safe_batch(nums, dist, hopefuls(), surplus, seats_left) if rule.batch_defeat else []
+            batch = (
+                _safe_batch(nums, dist, hopefuls(), surplus, seats_left)
+                if rule.batch_defeat
+                else []
+            )
             if batch:
                 outcome = "batch"
                 break
@@ -949,6 +967,9 @@ def count_droop_family(
         iterations_note.append(f"{stage}:{iterations}")
         if outcome == "elected":
             for c in winners:
+                if barred(log, rules, c):  # a group minimum met by the other side
+                    exclude(c, "excluded", dist if not log.has_movers else distribute())
+                    continue
                 status[c] = ELECTED
                 log.elect(c)
             continue
@@ -1007,6 +1028,23 @@ def count_droop_family(
     return finish(election, rule.method, log, prep, seats, ron, rules, options, nums)
 
 
+def barred(log: StageLog, rules: CountRules, c: int) -> bool:
+    """Whether a group minimum bars candidate ``c`` from a seat now (noting why if so).
+
+    :meth:`CountRules.forced_exclusions` excludes candidates outside a group
+    once the others have the seats the minimum leaves them; several candidates
+    reaching the quota at once could still overrun it, so each is checked as it
+    would be elected.
+    """
+    names = log.names
+    found = rules.forced_exclusions(log.stage, [names[e] for e in log.elected], [names[c]])
+    if found:
+        log.notes.append(
+            f"Stage {log.stage}: {names[c]} excluded instead of elected: {found[0][1]}"
+        )
+    return bool(found)
+
+
 def elect_remaining(
     log: StageLog, rules: CountRules, order: Sequence[int], seats: int, status: list[int]
 ) -> list[int]:
@@ -1021,17 +1059,17 @@ def elect_remaining(
     for c in order:
         if len(log.elected) >= seats:
             break
-        found = rules.forced_exclusions(log.stage, [names[e] for e in log.elected], [names[c]])
-        if found:
+        if barred(log, rules, c):
             status[c] = EXCLUDED
             log.rounds[-1].actions.append(Action("excluded", names[c]))
-            log.notes.append(f"Stage {log.stage}: {names[c]} not elected: {found[0][1]}")
             continue
         status[c] = ELECTED
         log.elect(c)
         chosen.append(c)
     if len(log.elected) < seats:
-        log.notes.append(f"{seats - len(log.elected)} seat(s) left unfilled: no eligible candidate remains.")
+        log.notes.append(
+            f"{seats - len(log.elected)} seat(s) left unfilled: no eligible candidate remains."
+        )
     return chosen
 
 
@@ -1093,7 +1131,8 @@ def finish(
         if stage > stages:
             who = ", ".join(rules.withdrawals[stage])
             log.notes.append(
-                f"Withdrawal of {who} before stage {stage} not applied: the count ended at stage {stages}."
+                f"Withdrawal of {who} before stage {stage} not applied: "
+                f"the count ended at stage {stages}."
             )
     places = nums.precision if isinstance(nums, Guarded) else nums.places
     if isinstance(nums, Exact):

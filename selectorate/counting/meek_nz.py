@@ -105,6 +105,7 @@ from selectorate.counting.keep_value import (
     FixedPoint,
     StageLog,
     Value,
+    barred,
     elect_remaining,
     finish,
     lot_choice,
@@ -228,7 +229,9 @@ class _NZCount:
         # [cl.5], [cl.11] q = (v − vnt) ÷ (n + 1) + 0.000 000 001, truncated to 9 digits.
         return NUMS.div_int(self.dist_of.valid_units - dist.exhausted, self.seats + 1) + 1
 
-    def exclude(self, c: int, kind: Literal["eliminated", "excluded"], before: Distribution) -> None:
+    def exclude(
+        self, c: int, kind: Literal["eliminated", "excluded"], before: Distribution
+    ) -> None:
         self.log.exclude(c, kind, before)
         self.status[c] = EXCLUDED
         self.kf[c] = NUMS.zero
@@ -237,6 +240,7 @@ class _NZCount:
 
     def run(self, rules: CountRules, exclude_at_first_step: bool) -> None:
         """Steps until counting is complete [cl.3]."""
+        self.rules = rules
         log, names = self.log, self.names
         new_stage = True
         quota: Value = 0
@@ -311,6 +315,9 @@ class _NZCount:
         log.add(dist, quota, self.status)
         self.steps_of_stage.append(f"{log.stage}:{self.step}")
         for c in winners:
+            if barred(log, self.rules, c):  # a group minimum met by the other side
+                self.exclude(c, "excluded", dist if not log.has_movers else self.distribute())
+                continue
             log.elect(c)
         if len(reached) > seats_left:
             log.notes.append(
@@ -320,7 +327,9 @@ class _NZCount:
         if loser is not None:
             if tie is not None:
                 log.tie(tie)
-            log.notes.append(f"Stage {log.stage} (step {self.step}): {names[loser]} excluded: {why}.")
+            log.notes.append(
+                f"Stage {log.stage} (step {self.step}): {names[loser]} excluded: {why}."
+            )
             self.exclude(loser, "eliminated", dist)
 
     def cl13(self, votes: list[Value], surplus: Value) -> tuple[int | None, str, TieBreak | None]:
@@ -344,7 +353,7 @@ class _NZCount:
         return None, "", None
 
     def update_keep_values(self, dist: Distribution, quota: Value) -> bool:
-        """[cl.17] kc = q × kc ÷ vc for successful candidates above the quota; True if any changed."""
+        """[cl.17] kc = q × kc ÷ vc for successful candidates above the quota; True if changed."""
         changed = False
         for c in self.elected():
             v = dist.votes[c]
@@ -414,11 +423,13 @@ class _NZCount:
         )
 
     def prns_at_step(self) -> list[int]:
-        """[cl.48] PRNs at the current step: step 1's, replaced by 10 000 − PRN at every step after."""
+        """[cl.48] PRNs at the current step: step 1's, or 10 000 − PRN at every second step."""
         if self._prns is None:
             valid = Fraction(self.prep.valid)
             if valid.denominator != 1:
-                raise ValueError("the NZ PRN (cl.42) needs a whole number of valid voting documents")
+                raise ValueError(
+                    "the NZ PRN (cl.42) needs a whole number of valid voting documents"
+                )
             self._prns = nz_prns(self.n, self.seats, int(valid), self.prng)
         if self.step % 2 == 1:
             return list(self._prns)
@@ -428,7 +439,9 @@ class _NZCount:
         """Rulebook exclusions at the start of a stage (keep value 0)."""
         stage = self.log.stage + 1
         found = rules.forced_exclusions(
-            stage, [self.names[c] for c in self.log.elected], [self.names[c] for c in self.hopefuls()]
+            stage,
+            [self.names[c] for c in self.log.elected],
+            [self.names[c] for c in self.hopefuls()],
         )
         for name, reason in found:
             c = self.names.index(name)
