@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from dataclasses import replace
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from selectorate.ballots import Ballot, Candidate, Election
+from selectorate.ballots.packed import PackedBallots
 from selectorate.counting import registry
 from selectorate.counting.irish import count_irish, irish_quota
 from selectorate.counting.result import EXHAUSTED, CountResult
@@ -116,6 +118,13 @@ def test_dublin_north_counts_as_the_rules_say():
         (a.kind, a.candidate) for a in result.rounds[6].actions
     ]
     assert len(result.rounds) == 8
+
+
+@needs_data
+def test_packed_ballots_count_the_same():
+    e, result = real("DublinWest2002.json")
+    packed = replace(e, ballots=PackedBallots.from_ballots(e.ballots))
+    assert count_irish(packed).rounds == result.rounds
 
 
 def election(names: str, seats: int, *ballots: tuple[int, str]) -> Election:

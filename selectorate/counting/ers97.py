@@ -65,9 +65,12 @@ Known deviations and interpretations:
   that fraction of a paper).
 * A surplus transferred at present values (5.3.7) can hand on papers of several
   values at once; all of them form the recipient's "last received batch".
-* Rulebook additions (:mod:`selectorate.counting.stv_rules`): while a group
-  minimum protects a candidate, surpluses are not deferred and candidates are
-  excluded one at a time, skipping the protected.
+* Rulebook additions (:mod:`selectorate.counting.stv_rules`): with group
+  minimums, candidates are excluded one at a time (a bulk exclusion could take
+  several members of a group at once) and a candidate whose exclusion would make
+  a minimum impossible is skipped; while someone is so protected, surpluses are
+  not deferred. A candidate outside a group whose seats are all taken is not
+  deemed elected, and is excluded at the start of the next stage.
 """
 
 from __future__ import annotations
@@ -447,9 +450,11 @@ class _Count:
         if shielded:
             return [c for c in cont if c not in shielded], 1, False
         values = sorted(self.votes[c] for c in cont)
+        # With group minimums, one at a time: a group could take several members at once.
+        most = 1 if self.prep.rules.minimums else len(cont) - places
         size = 0
         running = Fraction(0)
-        for k in range(1, len(cont) - places + 1):
+        for k in range(1, most + 1):
             running += values[k - 1]
             if running + total_surplus <= values[k]:
                 size = k

@@ -67,9 +67,13 @@ Known deviations and interpretations:
   Act would end the paper's preferences at a break in sequence.
 * Ballot weights must be whole numbers: a weight-``k`` ballot is ``k``
   consecutive identical papers.
-* Rulebook additions (:mod:`selectorate.counting.stv_rules`): while a group
-  minimum protects a candidate, surpluses are not deferred and candidates are
-  excluded one at a time, skipping the protected.
+* Rulebook additions (:mod:`selectorate.counting.stv_rules`): with group
+  minimums, candidates are excluded one at a time (a multiple exclusion could
+  take several members of a group at once) and a candidate whose exclusion would
+  make a minimum impossible is skipped; while someone is so protected, surpluses
+  are not deferred. A candidate outside a group whose seats are all taken is not
+  deemed elected, and is excluded at the start of the next count; s.124(1A) and
+  (2) apply only when they keep every minimum.
 """
 
 from __future__ import annotations
@@ -399,7 +403,9 @@ class _Count:
         values = sorted(self.votes[c] for c in cont)
         size = 1
         running = values[0]
-        for k in range(2, len(cont) - self.places() + 1):
+        # With group minimums, one at a time: a group could take several members at once.
+        most = 1 if self.prep.rules.minimums else len(cont) - self.places()
+        for k in range(2, most + 1):
             running += values[k - 1]
             if running + surplus >= values[k]:
                 continue

@@ -32,11 +32,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from selectorate.ballots.model import OVERVOTE, Ballot, Candidate, Election, Weight
+from selectorate.ballots.packed import PackedBallots
 from selectorate.formats._weights import decimal_text, parse_weight
 from selectorate.formats.errors import BallotFileError
 
@@ -101,38 +107,163 @@ def parse_csv(
     candidates; a list, if given, must hold the same names (it fixes the order).
     ``equal_sep`` separates several names in one ``ranks`` cell (an overvote).
     CSV has no place for seats or a title: pass them.
+
+    Each distinct row is interpreted once (identical rows share one ``Ballot``
+    unless they carry a ballot id); when every ballot has one candidate per
+    rank, a whole weight and no id, the ballots come as
+    :class:`~selectorate.ballots.packed.PackedBallots`.
     """
     if not equal_sep:
         raise ValueError("equal_sep must not be empty")
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            # An empty line is not a ballot; a blank ballot is a row of empty
-            # cells (",," or, in a one-column file, '""').
-            blank_line = not row or (len(row) == 1 and not row[0].strip())
-            if not row or (blank_line and (not rows or len(rows[0][1]) > 1)):
-                continue
-            rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise BallotFileError(path, reader.line_num, f"unreadable CSV: {exc}") from None
-    if not rows:
+    rows = _scan(text.removeprefix("\ufeff"), delimiter, path)
+    if rows is None:
         raise BallotFileError(path, None, "empty file: expected a header row")
-    header_line, header = rows[0]
-    header = [h.strip() for h in header]
-    roles = _column_roles(header, path, header_line)
-    body = rows[1:]
+    header = [h.strip() for h in rows.header]
+    roles = _column_roles(header, path, rows.header_line)
     if layout is None:
-        layout = _detect_layout(header, roles, body)
+        layout = _detect_layout(header, roles, rows.kept)
     if layout not in ("ranks", "grid"):
         raise ValueError(f"layout must be 'ranks' or 'grid', not {layout!r}")
-    if layout == "ranks":
-        cands, ballots = _read_ranks(header, roles, body, candidates, equal_sep, path)
-    else:
-        cands, ballots = _read_grid(header, roles, body, candidates, path)
+    try:
+        if layout == "ranks":
+            cands, made = _read_ranks(header, roles, rows, candidates, equal_sep)
+        else:
+            cands, made = _read_grid(header, roles, rows, candidates, path)
+    except _RowProblem as problem:
+        raise BallotFileError(path, rows.line_of(problem.row), problem.text) from None
     return Election(
-        candidates=tuple(Candidate(n) for n in cands), ballots=ballots, seats=seats, title=title
+        candidates=tuple(Candidate(n) for n in cands),
+        ballots=_assemble(made, rows.ids),
+        seats=seats,
+        title=title,
     )
+
+
+class _RowProblem(Exception):
+    """A problem with distinct row number ``row`` (its file line is looked up on demand)."""
+
+    def __init__(self, row: int, text: str) -> None:
+        super().__init__(text)
+        self.row = row
+        self.text = text
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The header and the distinct body rows of a CSV text, in order of first appearance.
+
+    ``ids[i]`` is the distinct row (index into ``kept``) of the ``i``-th body
+    row, or -1 for a row that is not a ballot (an empty line).
+    """
+
+    header: list[str]
+    header_line: int
+    kept: list[list[str]]
+    ids: np.ndarray
+    line_of: Callable[[int], int]
+
+
+def _is_blank_line(row: list[str]) -> bool:
+    """An empty line, or one holding a single blank cell."""
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def _skipped(row: list[str], header: list[str]) -> bool:
+    """Not a ballot: an empty line (a blank ballot is a row of empty cells, or ``""``)."""
+    return not row or (len(header) > 1 and _is_blank_line(row))
+
+
+def _scan(text: str, delimiter: str, path: str | Path | None) -> _Rows | None:
+    """Read the rows of ``text``, keeping each distinct row once; ``None`` if there are none."""
+    fast = _scan_lines(text, delimiter)
+    if fast is not None:
+        return fast if fast.header else None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    header_line = 0
+    index: dict[tuple[str, ...], int] = {}
+    kept: list[list[str]] = []
+    first_lines: list[int] = []
+    ids = array("q")
+    try:
+        for row in reader:
+            if header is None:
+                if not _is_blank_line(row):
+                    header, header_line = row, reader.line_num
+                continue
+            key = tuple(row)
+            at = index.get(key)
+            if at is None:
+                at = -1 if _skipped(row, header) else len(kept)
+                if at >= 0:
+                    kept.append(row)
+                    first_lines.append(reader.line_num)
+                index[key] = at
+            ids.append(at)
+    except csv.Error as exc:
+        raise BallotFileError(path, reader.line_num, f"unreadable CSV: {exc}") from None
+    if header is None:
+        return None
+    at_line = first_lines.__getitem__
+    return _Rows(header, header_line, kept, np.array(ids, dtype=np.int64), at_line)
+
+
+def _scan_lines(text: str, delimiter: str) -> _Rows | None:
+    """:func:`_scan` for texts without quotes: one row per line, each distinct line parsed once.
+
+    Without a quote character no cell spans lines, so the rows are the lines
+    and :mod:`csv` parses each the same wherever it stands. Returns ``None``
+    (use the reader) for quotes, a carriage return not followed by a line feed,
+    a NUL or an over-long line, all of which :mod:`csv` itself handles or reports.
+    An empty ``header`` means the text has no row.
+    """
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        return None
+    if '"' in text or "\0" in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the text's final line feed does not start a row
+    limit = csv.field_size_limit()
+    start = 0
+    header: list[str] = []
+    while start < len(lines):
+        if len(lines[start]) > limit:
+            return None
+        row = next(csv.reader([lines[start]], delimiter=delimiter), [])
+        start += 1
+        if not _is_blank_line(row):
+            header = row
+            break
+    distinct = list(dict.fromkeys(islice(lines, start, None)))
+    if max(map(len, distinct), default=0) > limit:
+        return None
+    index: dict[str, int] = {}
+    kept: list[list[str]] = []
+    kept_lines: list[str] = []
+    wide = len(header) > 1
+    for line, row in zip(distinct, csv.reader(distinct, delimiter=delimiter), strict=True):
+        # _skipped(row, header), inline: this loop runs once per distinct line.
+        if not row or (wide and len(row) == 1 and not row[0].strip()):
+            index[line] = -1
+        else:
+            index[line] = len(kept)
+            kept.append(row)
+            kept_lines.append(line)
+    ids = np.fromiter(
+        map(index.__getitem__, islice(lines, start, None)),
+        dtype=np.int64,
+        count=len(lines) - start,
+    )
+
+    def line_of(row: int) -> int:
+        return lines.index(kept_lines[row], start) + 1
+
+    return _Rows(header, start, kept, ids, line_of)
 
 
 def _column_roles(header: list[str], path: str | Path | None, line: int) -> list[str]:
@@ -152,14 +283,12 @@ def _column_roles(header: list[str], path: str | Path | None, line: int) -> list
     return roles
 
 
-def _detect_layout(
-    header: list[str], roles: list[str], body: list[tuple[int, list[str]]]
-) -> Layout:
+def _detect_layout(header: list[str], roles: list[str], rows: list[list[str]]) -> Layout:
     """``grid`` when the data cells are all rank numbers under non-rank headings."""
     data_cols = [k for k, r in enumerate(roles) if r == "data"]
     if any(_RANK_HEADER.fullmatch(header[k]) for k in data_cols):
         return "ranks"
-    for _, row in body:
+    for row in rows:
         for k in data_cols:
             cell = row[k].strip() if k < len(row) else ""
             if cell and not _INT.fullmatch(cell):
@@ -168,44 +297,47 @@ def _detect_layout(
 
 
 def _row_extras(
-    row: list[str], header: list[str], roles: list[str], line: int, path: str | Path | None
+    row: list[str], header: list[str], roles: list[str], at: int
 ) -> tuple[Weight, str | None]:
-    """The weight and label of one row, checking its width."""
+    """The weight and label of distinct row ``at``, checking its width."""
     if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
-        raise BallotFileError(
-            path, line, f"row has {len(row)} cells but the header has {len(header)}"
-        )
+        raise _RowProblem(at, f"row has {len(row)} cells but the header has {len(header)}")
     weight: Weight = 1
     label = None
     for k, role in enumerate(roles):
+        if role == "data":
+            continue
         cell = row[k].strip() if k < len(row) else ""
         if role == "weight":
-            weight = _weight(cell, header[k], line, path)
-        elif role == "id" and cell:
+            weight = _weight(cell, header[k], at)
+        elif cell:
             label = cell
     return weight, label
 
 
-def _weight(cell: str, column: str, line: int, path: str | Path | None) -> Weight:
+def _weight(cell: str, column: str, at: int) -> Weight:
     """A positive whole or exact decimal weight."""
     w = parse_weight(cell)
     if w is None:
-        raise BallotFileError(
-            path, line, f"column {column!r}: weight {cell!r} is not a whole or decimal number"
+        raise _RowProblem(
+            at, f"column {column!r}: weight {cell!r} is not a whole or decimal number"
         )
     if w == 0:
-        raise BallotFileError(path, line, f"column {column!r}: weight is 0")
+        raise _RowProblem(at, f"column {column!r}: weight is 0")
     return w
+
+
+#: What a distinct row says: its rankings, weight and label.
+_Made = tuple[tuple[tuple[int, ...], ...], Weight, str | None]
 
 
 def _read_ranks(
     header: list[str],
     roles: list[str],
-    body: list[tuple[int, list[str]]],
+    rows: _Rows,
     candidates: Sequence[str] | None,
     equal_sep: str,
-    path: str | Path | None,
-) -> tuple[list[str], list[Ballot]]:
+) -> tuple[list[str], list[_Made]]:
     """Rank columns holding names."""
     known: dict[str, int] = {}
     fixed = candidates is not None
@@ -214,39 +346,55 @@ def _read_ranks(
             raise ValueError(f"candidate {name!r} is listed twice")
         known[name] = len(known)
     data_cols = [k for k, r in enumerate(roles) if r == "data"]
-    ballots = []
-    for line, row in body:
-        weight, label = _row_extras(row, header, roles, line, path)
+    plain = len(data_cols) == len(header)  # no weight or id column
+    width = len(header)
+    # The marks of each cell text met so far: rows repeat the same few cells.
+    marks_of: dict[str, tuple[int, ...]] = {"": ()}
+    made: list[_Made] = []
+    for at, row in enumerate(rows.kept):
+        if plain and len(row) == width:
+            weight: Weight = 1
+            label = None
+        else:
+            weight, label = _row_extras(row, header, roles, at)
         ranks = []
         for k in data_cols:
-            cell = row[k].strip() if k < len(row) else ""
-            marks = []
-            for name in (p.strip() for p in cell.split(equal_sep)) if cell else ():
-                if not name:
-                    raise BallotFileError(
-                        path, line, f"column {header[k]!r}: empty name in {cell!r}"
-                    )
-                if name not in known:
-                    if fixed:
-                        raise BallotFileError(
-                            path, line, f"column {header[k]!r}: unknown candidate {name!r}"
-                        )
-                    known[name] = len(known)
-                marks.append(known[name])
-            ranks.append(tuple(marks))
+            raw = row[k] if k < len(row) else ""
+            marks = marks_of.get(raw)
+            if marks is None:
+                marks = _cell_marks(raw, header[k], known, fixed, equal_sep, at)
+                marks_of[raw] = marks
+            ranks.append(marks)
         while ranks and not ranks[-1]:
             ranks.pop()  # empty trailing cells are unused ranks, not skips
-        ballots.append(Ballot(rankings=tuple(ranks), weight=weight, label=label))
-    return list(known), ballots
+        made.append((tuple(ranks), weight, label))
+    return list(known), made
+
+
+def _cell_marks(
+    raw: str, column: str, known: dict[str, int], fixed: bool, equal_sep: str, at: int
+) -> tuple[int, ...]:
+    """The candidates named in one ``ranks`` cell (new names join ``known`` unless ``fixed``)."""
+    cell = raw.strip()
+    marks = []
+    for name in (p.strip() for p in cell.split(equal_sep)) if cell else ():
+        if not name:
+            raise _RowProblem(at, f"column {column!r}: empty name in {cell!r}")
+        if name not in known:
+            if fixed:
+                raise _RowProblem(at, f"column {column!r}: unknown candidate {name!r}")
+            known[name] = len(known)
+        marks.append(known[name])
+    return tuple(marks)
 
 
 def _read_grid(
     header: list[str],
     roles: list[str],
-    body: list[tuple[int, list[str]]],
+    rows: _Rows,
     candidates: Sequence[str] | None,
     path: str | Path | None,
-) -> tuple[list[str], list[Ballot]]:
+) -> tuple[list[str], list[_Made]]:
     """Candidate columns holding rank numbers."""
     data_cols = [k for k, r in enumerate(roles) if r == "data"]
     names = [header[k] for k in data_cols]
@@ -262,23 +410,73 @@ def _read_grid(
     else:
         order = names
     index = {n: order.index(n) for n in names}
-    ballots = []
-    for line, row in body:
-        weight, label = _row_extras(row, header, roles, line, path)
+    made: list[_Made] = []
+    for at, row in enumerate(rows.kept):
+        weight, label = _row_extras(row, header, roles, at)
         by_rank: dict[int, list[int]] = {}
         for k in data_cols:
             cell = row[k].strip() if k < len(row) else ""
             if not cell:
                 continue
             if not _INT.fullmatch(cell) or int(cell) == 0:
-                raise BallotFileError(
-                    path, line, f"column {header[k]!r}: rank {cell!r} is not a positive number"
+                raise _RowProblem(
+                    at, f"column {header[k]!r}: rank {cell!r} is not a positive number"
                 )
             by_rank.setdefault(int(cell), []).append(index[header[k]])
         top = max(by_rank, default=0)
         ranks = tuple(tuple(sorted(by_rank.get(r, ()))) for r in range(1, top + 1))
-        ballots.append(Ballot(rankings=ranks, weight=weight, label=label))
-    return order, ballots
+        made.append((ranks, weight, label))
+    return order, made
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _assemble(made: list[_Made], ids: np.ndarray) -> list[Ballot] | PackedBallots:
+    """The ballots of every body row, in file order, from what each distinct row says.
+
+    Packed when every distinct row is simple (one candidate per rank, a whole
+    weight, no id); otherwise a list in which the rows of one distinct row
+    without an id share one ``Ballot`` (and equal rankings one tuple).
+    """
+    if ids.size and (ids < 0).any():
+        ids = ids[ids >= 0]
+    rankings = [r for r, _, _ in made]
+    weights = [w for _, w, _ in made]
+    lengths = np.fromiter(map(len, rankings), dtype=np.int64, count=len(made))
+    marks = list(chain.from_iterable(chain.from_iterable(rankings)))
+    # One mark per rank: no rank is empty and the marks are as many as the ranks.
+    simple = (
+        len(marks) == int(lengths.sum())
+        and not any(() in r for r in rankings)
+        and all(label is None for _, _, label in made)
+        and all(type(w) is int and w <= _INT64_MAX for w in weights)
+    )
+    if simple:
+        starts = np.zeros(len(made) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        flat = np.array(marks, dtype=np.int32)
+        row_lengths = lengths[ids]
+        offsets = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(row_lengths, out=offsets[1:])
+        source = np.arange(int(offsets[-1]), dtype=np.int64) + np.repeat(
+            starts[:-1][ids] - offsets[:-1], row_lengths
+        )
+        packed_weights = np.array(weights, dtype=np.int64)[ids]
+        return PackedBallots(packed_weights, offsets, flat[source], copy=False)
+    interned: dict[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]] = {}
+    shared: list[Ballot | None] = []
+    for rankings, weight, label in made:
+        rankings = interned.setdefault(rankings, rankings)
+        shared.append(Ballot(rankings, weight) if label is None else None)
+    ballots = []
+    for at in ids.tolist():
+        ballot = shared[at]
+        if ballot is None:
+            rankings, weight, label = made[at]
+            ballot = Ballot(interned[rankings], weight, label)
+        ballots.append(ballot)
+    return ballots
 
 
 def write_csv(

@@ -22,7 +22,9 @@ papers depend on it, see :mod:`selectorate.counting.irish`):
 
 Candidates get their code as an alias. A preference number given twice or a
 gap in the numbers is kept as cast (several candidates at one rank, a skipped
-rank); a code used twice on a text line is a duplicate ranking.
+rank); a code used twice on a text line is a duplicate ranking. Ballots carry
+no label (a ballot's position is its row), so they can be packed
+(:class:`~selectorate.ballots.packed.PackedBallots`).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def read_evote_text(
             if code not in index:
                 raise BallotFileError(path, number, f"unknown candidate code {code!r}")
             ranks.append((index[code],))
-        ballots.append(Ballot(rankings=tuple(ranks), label=f"{Path(path).name}:{number}"))
+        ballots.append(Ballot(rankings=tuple(ranks)))
     if not isinstance(seats, int) or seats < 1:
         raise BallotFileError(path, None, f"seats must be a whole number of at least 1: {seats!r}")
     meta = {"source": str(path), "format": "irish-evote-text"}
@@ -158,7 +160,7 @@ def read_evote_json(path: str | Path) -> Election:
             )
         top = max(prefs, default=0)
         ranks = tuple(tuple(j for j in range(n) if prefs[j] == k) for k in range(1, top + 1))
-        ballots.append(Ballot(rankings=ranks, label=f"{Path(path).name}#{row}"))
+        ballots.append(Ballot(rankings=ranks))
     title = str(data.get("Constituency", ""))
     date = data.get("Date")
     meta = {"source": str(path), "format": "irish-evote-json"}
