@@ -252,6 +252,7 @@ TOOLS: dict[str, Tool] = {
         _selectorate("sel-ers97", "selectorate ers97", "Fraction (2 dp)", "ers97", "ers97"),
         _selectorate("sel-irish", "selectorate irish", "int (whole papers)", "irish", "irish"),
         _selectorate("sel-meek", "selectorate meek", "int (9 dp)", "meek", "meek"),
+        _selectorate("sel-meek-nz", "selectorate meek-nz", "int (9 dp)", "meek", "meek-nz"),
         _selectorate("sel-meek-droop", "selectorate meek-droop", "guarded 18+9 dp", "meek",
                      "meek-droop"),
         _selectorate("sel-warren", "selectorate warren", "guarded 18+9 dp", "warren", "warren"),
@@ -573,9 +574,10 @@ def render(doc: dict) -> str:
                 fam = FAMILY_REFERENCE.get(TOOLS[t].family)
                 fx = cell(fam, c) if fam else None
                 agrees = fx is not None and set(fx.get("elected", ())) == set(x["elected"])
-                diff = sorted(set(x["elected"]) - base)
-                other.append(f"{t} (+{','.join(diff)}"
-                             + (f"; = {fam}" if agrees and fam != t else "") + ")")  # fmt: skip
+                gained = ",".join(sorted(set(x["elected"]) - base))
+                lost = ",".join(sorted(base - set(x["elected"])))
+                same_as = f"; same as {fam}" if agrees and fam != t else ""
+                other.append(f"{t} (+{gained} −{lost}{same_as})")
         line = f"- {c}: scottish-stv elects {', '.join(ref['elected'])}"
         line += f"; same set: {', '.join(same)}"
         if other:

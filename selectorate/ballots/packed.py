@@ -221,14 +221,16 @@ class PackedBallots(Sequence[Ballot]):
         base = int(self._marks.max()) + 2 if self._marks.size else 2
         if base**width > _INT64_MAX:
             return None
-        total = self._marks.size
-        position = np.arange(total) - np.repeat(self._offsets[:-1], lengths)
-        powers = base ** np.arange(max(width, 1), dtype=np.int64)
-        digits = (self._marks.astype(np.int64) + 1) * powers[position]
-        running = np.zeros(total + 1, dtype=np.int64)
-        # Wrap-around in the running sum cancels in the differences: each key fits int64.
-        np.cumsum(digits, out=running[1:])
-        return running[self._offsets[1:]] - running[self._offsets[:-1]]
+        keys = np.zeros(len(self), dtype=np.int64)
+        starts = self._offsets[:-1]
+        rows = np.flatnonzero(lengths)
+        power = 1
+        for j in range(width):  # Horner's rule by rank, over the ballots that long
+            if j:
+                rows = rows[lengths[rows] > j]
+            keys[rows] += (self._marks[starts[rows] + j].astype(np.int64) + 1) * power
+            power *= base
+        return keys
 
     def grouped(self) -> PackedBallots:
         """Identical rankings merged, weights summed, in order of first appearance.

@@ -69,7 +69,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -345,25 +345,16 @@ def _compile_packed(packed: PackedBallots, opts: RctabOptions, ncand: int) -> _B
         raise ValueError("ballot weights must not be negative")
     if rows.marks.size and int(rows.marks.max()) >= ncand:
         raise ValueError("a ballot mark is not a candidate index")
-    g = len(rows)
-    if opts.exhaust_on_duplicate:
-        programs, blank_rows, multi_sets = _steps(
-            rows.dense(fill=_EMPTY), np.zeros(g, dtype=bool), [], opts, ncand
-        )
-    else:
-        # Every rank holds one candidate and none is skipped, so nothing ends a
-        # walk early: the program is the ranking followed by "exhausted choices"
-        # (what _steps makes of such rows, without its per-rank passes).
-        programs = rows.dense(fill=_CHOICES).astype(np.int32)
-        programs = np.concatenate([programs, np.full((g, 1), _CHOICES, dtype=np.int32)], axis=1)
-        blank_rows = rows.lengths == 0
-        multi_sets = []
+    programs, blank_rows, multi_sets = _steps(
+        rows.dense(fill=_EMPTY), np.zeros(len(rows), dtype=bool), [], opts, ncand
+    )
     scaled = sums.tolist()
     blank = sum(compress(scaled, blank_rows.tolist()))
     kept = sums[~blank_rows].tolist()
     return _Ballots(programs[~blank_rows], multi_sets, kept, 1, blank, sum(scaled))
 
 
+_NOT_SINGLE = -(2**40)  # a rank that is not one candidate (or the overvote label)
 _EMPTY = -(2**30)  # an unmarked rank in the dense rank matrix
 _NONE = -(2**30) + 1  # a rank that adds no step to the program
 
@@ -381,11 +372,25 @@ def _programs(
         return np.full((0, 1), _CHOICES, dtype=np.int32), np.zeros(0, dtype=bool), []
     rank_counts = np.fromiter(map(len, keys), dtype=np.int64, count=g)
     nranks = int(rank_counts.sum())
-    mark_counts = np.fromiter(map(len, chain.from_iterable(keys)), dtype=np.int64, count=nranks)
-    nmarks = int(mark_counts.sum())
+    # One pass for the usual rank, a single candidate (or the file's overvote).
+    one_mark = {(c,): c for c in range(ncand)}
+    one_mark[(OVERVOTE,)] = OVERVOTE
     marks = np.fromiter(
-        chain.from_iterable(chain.from_iterable(keys)), dtype=np.int64, count=nmarks
+        map(one_mark.get, chain.from_iterable(keys), repeat(_NOT_SINGLE)),
+        dtype=np.int64,
+        count=nranks,
     )
+    if (marks != _NOT_SINGLE).all():
+        mark_counts = np.ones(nranks, dtype=np.int64)
+        nmarks = nranks
+    else:
+        mark_counts = np.fromiter(
+            map(len, chain.from_iterable(keys)), dtype=np.int64, count=nranks
+        )
+        nmarks = int(mark_counts.sum())
+        marks = np.fromiter(
+            chain.from_iterable(chain.from_iterable(keys)), dtype=np.int64, count=nmarks
+        )
     if marks.size and ((marks >= ncand) | ((marks < 0) & (marks != OVERVOTE))).any():
         raise ValueError("a ballot mark is not a candidate index")
     by_hand = np.zeros(g, dtype=bool)
@@ -418,6 +423,9 @@ def _steps(
     overvote the vectorised walk cannot settle) are compiled from ``keys[i]``.
     """
     g, width = dense.shape
+    simple = _simple_programs(dense, by_hand, opts)
+    if simple is not None:
+        return simple
     steps = np.full((g, width + 1), _NONE, dtype=np.int64)
     done = np.zeros(g, dtype=bool)
     last = np.zeros(g, dtype=np.int64)
@@ -466,6 +474,29 @@ def _steps(
         steps[row, :] = _CHOICES
         steps[row, : len(program)] = program
     return steps.astype(np.int32), blank, multi_sets
+
+
+def _simple_programs(
+    dense: np.ndarray, by_hand: np.ndarray, opts: RctabOptions
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]] | None:
+    """:func:`_steps` for the usual ballots, in one pass; ``None`` when they are not.
+
+    When every ranking is candidates at ranks 1..k (no skipped rank, no overvote)
+    and repeated candidates do not end a walk, nothing stops a walk early: each
+    program is the ranking followed by "exhausted choices". The rule-by-rule
+    pass of :func:`_steps` gives exactly this for such rows.
+    """
+    if opts.exhaust_on_duplicate or by_hand.any():
+        return None
+    present = dense != _EMPTY
+    if (present[:, 1:] & ~present[:, :-1]).any() or (dense[present] < 0).any():
+        return None
+    lengths = present.sum(axis=1)
+    used = int(lengths.max(initial=0)) + 1
+    steps = np.full((dense.shape[0], used), _CHOICES, dtype=np.int32)
+    cut = min(used - 1, dense.shape[1])
+    steps[:, :cut] = np.where(present[:, :cut], dense[:, :cut], _CHOICES)
+    return steps, lengths == 0, []
 
 
 def _program(

@@ -35,7 +35,7 @@ hold. The checks:
    recompute it, and RCTab's IRV recomputes it each round unless
    ``first_round_determines_threshold``. An STV result records a quota at
    every stage and makes no transfer at its last stage.
-8. For the fixed-point STV rules (Scottish 5 places, WIGM 4, ERS97 2, Meek 9)
+8. For the fixed-point STV rules (Scottish 5 places, WIGM 4, ERS97 2, Meek and NZ Meek 9)
    every vote value is a whole multiple of ``10**-decimal_places``; a
    tie-break chose one of the tied candidates.
 
@@ -99,7 +99,7 @@ FIXED_QUOTA_METHODS = frozenset({"scottish-stv", "wigm", "irish", "stv-rctab"})
 FIXED_ONCE_ELECTED_METHODS = frozenset({"ers97"})
 #: STV rules whose every value is fixed point at ``decimal_places`` (others, e.g. Droop's
 #: guarded arithmetic, carry more places than they print).
-FIXED_POINT_METHODS = frozenset({"scottish-stv", "wigm", "ers97", "meek"})
+FIXED_POINT_METHODS = frozenset({"scottish-stv", "wigm", "ers97", "meek", "meek-nz"})
 #: STV rules that recompute the quota as votes become non-transferable.
 DYNAMIC_QUOTA_METHODS = frozenset({"meek", "meek-nz", "warren"})
 #: Notes words that explain a count electing fewer than ``seats``.

@@ -7,13 +7,12 @@ from fractions import Fraction
 
 from selectorate.ballots.model import Weight
 
-_INT = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d+\.\d*|\.\d+")
 
 
 def parse_weight(text: str) -> Weight | None:
     """``int`` for ``"3"``, an exact :class:`Fraction` for ``"2.5"``; ``None`` if neither."""
-    if _INT.fullmatch(text):
+    if text.isdecimal():  # exactly what the regex \d+ matches (Unicode category Nd)
         return int(text)
     if _DECIMAL.fullmatch(text):
         w = Fraction(text)

@@ -33,7 +33,7 @@ import csv
 import io
 import re
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -153,14 +153,27 @@ class _Rows:
     """The header and the distinct body rows of a CSV text, in order of first appearance.
 
     ``ids[i]`` is the distinct row (index into ``kept``) of the ``i``-th body
-    row, or -1 for a row that is not a ballot (an empty line).
+    row, or -1 for a row that is not a ballot (an empty line). ``kept`` may be
+    iterated more than once; ``line_of(k)`` is the file line of ``kept``'s
+    row ``k`` (looked up only for an error message).
     """
 
     header: list[str]
     header_line: int
-    kept: list[list[str]]
+    kept: Iterable[list[str]]
     ids: np.ndarray
     line_of: Callable[[int], int]
+
+
+@dataclass(slots=True)
+class _LineRows:
+    """Rows parsed again from their lines each time they are iterated (saves memory)."""
+
+    lines: list[str]
+    delimiter: str
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return csv.reader(self.lines, delimiter=self.delimiter)
 
 
 def _is_blank_line(row: list[str]) -> bool:
@@ -209,7 +222,7 @@ def _scan(text: str, delimiter: str, path: str | Path | None) -> _Rows | None:
 
 
 def _scan_lines(text: str, delimiter: str) -> _Rows | None:
-    """:func:`_scan` for texts without quotes: one row per line, each distinct line parsed once.
+    """:func:`_scan` for texts without quotes: one row per line, each distinct line kept once.
 
     Without a quote character no cell spans lines, so the rows are the lines
     and :mod:`csv` parses each the same wherever it stands. Returns ``None``
@@ -239,31 +252,30 @@ def _scan_lines(text: str, delimiter: str) -> _Rows | None:
         if not _is_blank_line(row):
             header = row
             break
-    distinct = list(dict.fromkeys(islice(lines, start, None)))
+    distinct: dict[str, int] = dict.fromkeys(islice(lines, start, None), -1)
     if max(map(len, distinct), default=0) > limit:
         return None
-    index: dict[str, int] = {}
-    kept: list[list[str]] = []
-    kept_lines: list[str] = []
+    # What _skipped says of the line's row, from the line itself: without quotes
+    # an empty line is the row [], and a line without the delimiter one cell.
     wide = len(header) > 1
-    for line, row in zip(distinct, csv.reader(distinct, delimiter=delimiter), strict=True):
-        # _skipped(row, header), inline: this loop runs once per distinct line.
-        if not row or (wide and len(row) == 1 and not row[0].strip()):
-            index[line] = -1
+    kept: list[str] = []
+    for line in distinct:  # the values become each line's distinct row (or -1)
+        if not line or (wide and delimiter not in line and not line.strip()):
+            distinct[line] = -1
         else:
-            index[line] = len(kept)
-            kept.append(row)
-            kept_lines.append(line)
+            distinct[line] = len(kept)
+            kept.append(line)
     ids = np.fromiter(
-        map(index.__getitem__, islice(lines, start, None)),
+        map(distinct.__getitem__, islice(lines, start, None)),
         dtype=np.int64,
         count=len(lines) - start,
     )
+    del lines, distinct  # a million small strings: free them before building ballots
 
     def line_of(row: int) -> int:
-        return lines.index(kept_lines[row], start) + 1
+        return text.split("\n").index(kept[row], start) + 1
 
-    return _Rows(header, start, kept, ids, line_of)
+    return _Rows(header, start, _LineRows(kept, delimiter), ids, line_of)
 
 
 def _column_roles(header: list[str], path: str | Path | None, line: int) -> list[str]:
@@ -350,21 +362,25 @@ def _read_ranks(
     width = len(header)
     # The marks of each cell text met so far: rows repeat the same few cells.
     marks_of: dict[str, tuple[int, ...]] = {"": ()}
+    known_cell = marks_of.get
     made: list[_Made] = []
     for at, row in enumerate(rows.kept):
         if plain and len(row) == width:
             weight: Weight = 1
             label = None
+            ranks = list(map(known_cell, row))  # the usual row: every cell met before
         else:
             weight, label = _row_extras(row, header, roles, at)
-        ranks = []
-        for k in data_cols:
-            raw = row[k] if k < len(row) else ""
-            marks = marks_of.get(raw)
-            if marks is None:
-                marks = _cell_marks(raw, header[k], known, fixed, equal_sep, at)
-                marks_of[raw] = marks
-            ranks.append(marks)
+            ranks = [marks_of.get(row[k]) if k < len(row) else () for k in data_cols]
+        if None in ranks:
+            for j, k in enumerate(data_cols):
+                if ranks[j] is None:
+                    raw = row[k]
+                    marks = marks_of.get(raw)
+                    if marks is None:
+                        marks = _cell_marks(raw, header[k], known, fixed, equal_sep, at)
+                        marks_of[raw] = marks
+                    ranks[j] = marks
         while ranks and not ranks[-1]:
             ranks.pop()  # empty trailing cells are unused ranks, not skips
         made.append((tuple(ranks), weight, label))
@@ -432,6 +448,22 @@ def _read_grid(
 _INT64_MAX = 2**63 - 1
 
 
+def _packed(
+    lengths: np.ndarray, marks: list[int], weights: list[Weight], ids: np.ndarray
+) -> PackedBallots:
+    """Packed ballots for rows ``ids`` of the distinct rows (``lengths``, flat ``marks``)."""
+    width = int(lengths.max()) if lengths.size else 0
+    distinct = np.zeros((lengths.size, width), dtype=np.int32)
+    distinct[np.arange(width) < lengths[:, None]] = marks  # row-major: each row's marks in order
+    row_lengths = lengths[ids]
+    offsets = np.zeros(ids.size + 1, dtype=np.int64)
+    np.cumsum(row_lengths, out=offsets[1:])
+    used = np.arange(width) < row_lengths[:, None]
+    return PackedBallots(
+        np.array(weights, dtype=np.int64)[ids], offsets, distinct[ids][used], copy=False
+    )
+
+
 def _assemble(made: list[_Made], ids: np.ndarray) -> list[Ballot] | PackedBallots:
     """The ballots of every body row, in file order, from what each distinct row says.
 
@@ -453,17 +485,7 @@ def _assemble(made: list[_Made], ids: np.ndarray) -> list[Ballot] | PackedBallot
         and all(type(w) is int and w <= _INT64_MAX for w in weights)
     )
     if simple:
-        starts = np.zeros(len(made) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        flat = np.array(marks, dtype=np.int32)
-        row_lengths = lengths[ids]
-        offsets = np.zeros(ids.size + 1, dtype=np.int64)
-        np.cumsum(row_lengths, out=offsets[1:])
-        source = np.arange(int(offsets[-1]), dtype=np.int64) + np.repeat(
-            starts[:-1][ids] - offsets[:-1], row_lengths
-        )
-        packed_weights = np.array(weights, dtype=np.int64)[ids]
-        return PackedBallots(packed_weights, offsets, flat[source], copy=False)
+        return _packed(lengths, marks, weights, ids)
     interned: dict[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]] = {}
     shared: list[Ballot | None] = []
     for rankings, weight, label in made:
