@@ -1,0 +1,1 @@
+"""Rulebooks as versioned data: loading, validation, versions derived by amendment."""
