@@ -25,13 +25,30 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from droop_ref import DROOP, candidate_columns, dump_rows
+from droop_ref import cases as droop_cases
+
 from selectorate.ballots import Election
 from selectorate.counting.keep_value import decimal_text
 from selectorate.counting.result import CountResult
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DROOP = SHARED / "conformance" / "stv" / "droop_reference"
-STV_RS = SHARED / "conformance" / "stv" / "stv_rs_meek_reference"
+STV_RS = DROOP.parent / "stv_rs_meek_reference"
+
+__all__ = [
+    "DROOP",
+    "STV_RS",
+    "Dump",
+    "Line",
+    "LogAction",
+    "conserved",
+    "droop_cases",
+    "droop_problems",
+    "log_elected",
+    "log_stage_actions",
+    "read_dump",
+    "read_log",
+    "tie_order",
+]
 
 DECISIONS = ("elect", "defeat", "tie")
 
@@ -89,34 +106,14 @@ class Dump:
 
 def read_dump(path: Path) -> Dump:
     """Parse a Droop dump of a keep-value rule."""
-    m = re.search(r"-d(\d+)\.txt$", path.name)
-    if not m:
-        raise ValueError(f"{path}: no display digits (-dN) in the name")
-    dump = Dump(path, int(m.group(1)))
-    for raw in path.read_text(encoding="utf-8").splitlines()[1:]:
-        cells = raw.split("\t")
+    digits, rows = dump_rows(path)
+    dump = Dump(path, digits)
+    for cells in rows:
         if len(cells) < 6:
             continue
-        cands = {
-            cells[i]: (cells[i + 1], cells[i + 2], cells[i + 3])
-            for i in range(6, len(cells) - 3, 4)
-        }
+        cands = {name: tuple(rest) for name, *rest in candidate_columns(cells, 6, 4)}
         dump.lines.append(Line(cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cands))
     return dump
-
-
-def droop_cases(tag: str) -> list[tuple[str, Path, Path]]:
-    """(case, ballot file, dump file) for every Droop dump with rule tag ``tag``."""
-    out = []
-    dump_dir = DROOP / "ref" / "dump"
-    suffix = f"-{tag}.txt"
-    for dump in sorted(dump_dir.rglob(f"*{suffix}")):
-        case = dump.name[: -len(suffix)]
-        sub = dump.parent.relative_to(dump_dir)
-        blt = DROOP / "blt" / sub / f"{case}.blt"
-        if blt.exists():
-            out.append((str(sub / case) if str(sub) != "." else case, blt, dump))
-    return out
 
 
 def tie_order(election: Election) -> list[str]:

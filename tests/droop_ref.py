@@ -16,17 +16,19 @@ Stage ``k`` of our count (``Round k``) is what Droop shows after its ``begin``
 line (stage 1) or its ``(k-1)``-th ``transfer`` line; every other action line
 (elect, defeat, ...) shows the totals of the stage it follows.
 
-Used by ``test_droop_reference.py``; shared by every STV method's test.
+Used by ``test_droop_reference.py``; shared by every STV method's test. The
+dumps of keep-value rules have other columns (``droop_dump.py``), but the same
+file layout: :func:`dump_rows` and :func:`cases` read both.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from selectorate.counting.keep_value import decimal_text as display
 from selectorate.counting.result import CountResult
 
 DROOP = (
@@ -116,19 +118,33 @@ class Transcript:
         return [ln for ln in self.lines if ln.action in stage_actions]
 
 
-def read_dump(path: Path) -> Transcript:
-    """Parse a Droop dump file (``ref/dump/...txt``)."""
+def dump_rows(path: Path) -> tuple[int, list[list[str]]]:
+    """A Droop dump's display digits (``-dN`` in its name) and the cells of each line.
+
+    The header line is skipped; cells are tab-separated, as Droop writes them.
+    """
     m = re.search(r"-d(\d+)\.txt$", path.name)
     if not m:
         raise ValueError(f"{path}: no display digits (-dN) in the name")
+    lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    return int(m.group(1)), [raw.split("\t") for raw in lines]
+
+
+def candidate_columns(cells: list[str], start: int, width: int) -> list[tuple[str, ...]]:
+    """The per-candidate groups of ``width`` cells from ``start`` on (a short last one dropped)."""
+    return [tuple(cells[i : i + width]) for i in range(start, len(cells) - width + 1, width)]
+
+
+def read_dump(path: Path) -> Transcript:
+    """Parse a Droop dump file (``ref/dump/...txt``)."""
+    digits, rows = dump_rows(path)
     lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines()[1:]:
-        cells = raw.split("\t")
+    for cells in rows:
         if len(cells) < 4 or cells[1] in ("log", "round"):
             continue
-        cands = tuple((cells[i], cells[i + 1], cells[i + 2]) for i in range(4, len(cells) - 2, 3))
+        cands = tuple(candidate_columns(cells, 4, 3))
         lines.append(DumpLine(cells[0], cells[1], cells[2], cells[3], cands))
-    return Transcript(path, int(m.group(1)), tuple(lines))
+    return Transcript(path, digits, tuple(lines))
 
 
 def cases(tag: str) -> list[tuple[str, Path, Path]]:
@@ -147,14 +163,6 @@ def cases(tag: str) -> list[tuple[str, Path, Path]]:
         if blt.exists():
             out.append((str(sub / case) if str(sub) != "." else case, blt, dump))
     return out
-
-
-def display(value: Fraction, digits: int) -> str:
-    """``value`` (not negative) as Droop prints it with ``digits`` places, rounding half up."""
-    scale = 10**digits
-    units = math.floor(value * scale + Fraction(1, 2))
-    whole, rest = divmod(units, scale)
-    return f"{whole}.{rest:0{digits}d}" if digits else str(whole)
 
 
 def compare(
@@ -213,4 +221,13 @@ def _name(name: str) -> str:
     return " ".join(name.split())
 
 
-__all__ = ["DROOP", "Transcript", "cases", "compare", "display", "read_dump"]
+__all__ = [
+    "DROOP",
+    "Transcript",
+    "candidate_columns",
+    "cases",
+    "compare",
+    "display",
+    "dump_rows",
+    "read_dump",
+]

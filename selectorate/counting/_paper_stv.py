@@ -6,8 +6,12 @@ the tied candidates had unequal votes, then by lot. This module holds what the
 two have in common and nothing rule-specific:
 
 * :func:`prepare` turns an :class:`~selectorate.ballots.model.Election` into
-  papers (candidate indices in preference order), checks the options of the
-  STV contract and builds the :class:`~selectorate.counting.stv_rules.CountRules`;
+  papers (candidate indices in preference order), with the contract options
+  checked by :func:`~selectorate.counting.stv_rules.stv_options`;
+* :class:`PaperCount`, the state both counts keep (candidates' status and
+  votes, history, stages) and the decisions they take alike: forced
+  exclusions, the lowest candidates and the largest surplus with their ties,
+  the stage record and the :class:`CountResult`; :func:`count_papers` runs one;
 * :func:`order_groups` and :func:`earliest_difference` order tied candidates by
   the earliest point of difference;
 * :func:`lot` draws a lot from the published seed (or refuses without one);
@@ -21,81 +25,46 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import ClassVar
 
 from selectorate.ballots.model import OVERVOTE, Election
-from selectorate.counting.result import INACTIVE_CAUSES, TieBreak
-from selectorate.counting.stv_rules import CountRules, GroupMinimum, draw_lot
+from selectorate.counting.result import INACTIVE_CAUSES, Action, CountResult, Round, TieBreak
+from selectorate.counting.stv_rules import CountRules, StvOptions, apply_ron, draw_lot
 
 #: One point of the count's history: its label and every candidate's vote then.
 HistoryPoint = tuple[str, dict[int, Fraction]]
 
+#: A candidate's status in a paper count.
+CONT, ELECTED, EXCLUDED, OUT = "continuing", "elected", "excluded", "not standing"
+
 
 @dataclass
 class Prepared:
-    """An election made ready for a paper count: papers, seats, rulebook additions."""
+    """An election made ready for a paper count: papers and the checked contract options."""
 
     names: list[str]
     #: Indices of the candidates standing at the start of the count.
     standing: list[int]
-    seats: int
     #: (preferences, weight, ballot number from 1) per non-blank ballot, in file order.
     papers: list[tuple[tuple[int, ...], Fraction, int]]
     total: Fraction
     undervotes: Fraction
-    rules: CountRules
-    seed: int | str | None
-    ron: str | None
-    options: dict[str, object]
+    opts: StvOptions
     notes: list[str] = field(default_factory=list)
 
 
-def prepare(
-    election: Election,
-    *,
-    method: str,
-    seats: int | None,
-    seed: int | str | None,
-    ron: str | None,
-    minimums: Sequence[GroupMinimum],
-    withdrawals: Mapping[int, Sequence[str]] | None,
-    whole_papers: bool,
-) -> Prepared:
-    """Check the options and read the ballots into papers.
+def prepare(election: Election, *, method: str, opts: StvOptions, whole_papers: bool) -> Prepared:
+    """Read the ballots into papers, the contract options ``opts`` being checked already.
 
     A rank holding several candidates (or an unnamed overvote) raises
     :class:`ValueError` naming the ballot: neither rule counts equal rankings.
     A skipped rank is passed over. ``whole_papers`` requires whole-number weights
     (a weight-``k`` ballot is ``k`` identical papers).
     """
-    n_seats = election.seats if seats is None else seats
-    if not isinstance(n_seats, int) or isinstance(n_seats, bool) or n_seats < 1:
-        raise ValueError(f"seats must be a whole number of at least 1, not {n_seats!r}")
     names = election.names
     if len(set(names)) != len(names):
         raise ValueError("candidate names must be unique")
     standing = [i for i, c in enumerate(election.candidates) if not c.excluded]
-    if ron is not None and ron not in names:
-        raise ValueError(f"RON candidate {ron!r} is not standing")
-    wd: dict[int, tuple[str, ...]] = {}
-    for stage, who in (withdrawals or {}).items():
-        if not isinstance(stage, int) or stage < 1:
-            raise ValueError(
-                f"withdrawal stage must be a whole number of at least 1, not {stage!r}"
-            )
-        unknown = [n for n in who if n not in names]
-        if unknown:
-            raise ValueError(f"unknown candidate(s) withdrawing: {', '.join(unknown)}")
-        wd[stage] = tuple(who)
-    for group in minimums:
-        unknown = sorted(set(group.members) - set(names))
-        if unknown:
-            raise ValueError(
-                f"group {group.name!r} names unknown candidate(s): {', '.join(unknown)}"
-            )
-        if not 0 <= group.minimum <= n_seats:
-            raise ValueError(f"group {group.name!r}: minimum {group.minimum} is not 0..{n_seats}")
-    rules = CountRules(n_seats, tuple(minimums), wd)
-
     papers: list[tuple[tuple[int, ...], Fraction, int]] = []
     total = Fraction(0)
     undervotes = Fraction(0)
@@ -126,20 +95,7 @@ def prepare(
             continue
         papers.append((tuple(prefs), weight, number))
 
-    options: dict[str, object] = {}
-    if seats is not None:
-        options["seats"] = seats
-    if seed is not None:
-        options["seed"] = seed
-    if ron is not None:
-        options["ron"] = ron
-    if minimums:
-        options["minimums"] = [
-            {"name": g.name, "members": sorted(g.members), "minimum": g.minimum} for g in minimums
-        ]
-    if wd:
-        options["withdrawals"] = {str(k): list(v) for k, v in sorted(wd.items())}
-    notes = []
+    notes = opts.notes()
     withdrawn = [
         election.candidates[i].name for i, c in enumerate(election.candidates) if c.excluded
     ]
@@ -148,9 +104,7 @@ def prepare(
             "withdrawn before the count (preferences for them are passed over): "
             + ", ".join(withdrawn)
         )
-    return Prepared(
-        names, standing, n_seats, papers, total, undervotes, rules, seed, ron, options, notes
-    )
+    return Prepared(names, standing, papers, total, undervotes, opts, notes)
 
 
 def _ballot_name(label: str | None, number: int) -> str:
@@ -269,3 +223,219 @@ def forced(
         stage, [names[c] for c in elected], [names[c] for c in continuing]
     )
     return [(index[n], reason) for n, reason in got]
+
+
+class PaperCount:
+    """What the paper counts (ERS97, Irish) keep and decide alike; a rule subclasses it.
+
+    A subclass names its rule (``METHOD``, ``PLACES``), how it prints a vote
+    (``fmt``), the words of its tie-breaks (``LOWEST_TIE``, ``HIGHEST_TIE``:
+    "the fewest/greatest votes at ..."), and sets ``votes`` (candidate ->
+    value, for every standing candidate) before counting. Stages are closed
+    with :meth:`snapshot`; :meth:`result` builds the :class:`CountResult`.
+    """
+
+    METHOD: ClassVar[str]
+    #: ``CountResult.decimal_places``: ``None`` for whole papers.
+    PLACES: ClassVar[int | None]
+    LOWEST_TIE: ClassVar[str]
+    HIGHEST_TIE: ClassVar[str]
+    #: The word for one stage in notes ("stage", "count").
+    STAGE_WORD: ClassVar[str] = "stage"
+    votes: dict[int, Fraction] | dict[int, int]
+
+    def __init__(self, prep: Prepared, title: str) -> None:
+        self.prep = prep
+        self.title = title
+        self.names = prep.names
+        self.seats = prep.opts.seats
+        self.rules = prep.opts.rules
+        self.seed = prep.opts.seed
+        self.status = [OUT] * len(self.names)
+        for c in prep.standing:
+            self.status[c] = CONT
+        self.transferred: set[int] = set()
+        self.elected: list[int] = []
+        self.exhausted: Fraction | int = 0
+        self.residual: Fraction | int = 0
+        self.quota: Fraction | int = 0
+        self.history: list[HistoryPoint] = []
+        self.rounds: list[Round] = []
+        self.stage = 0
+        self.notes = list(prep.notes)
+        # Decisions taken while a stage is being produced, for its Round.
+        self.new_actions: list[Action] = []
+        self.new_ties: list[TieBreak] = []
+
+    @staticmethod
+    def fmt(value: Fraction) -> str:
+        """A vote as the rule prints it."""
+        return str(value)
+
+    def run(self) -> CountResult:
+        """Count every stage; return the result (a RON candidate's seats unfilled)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+
+    def continuing(self) -> list[int]:
+        """Continuing candidates, in candidate order."""
+        return [c for c in self.prep.standing if self.status[c] == CONT]
+
+    def places(self) -> int:
+        """Places (vacancies) not yet filled."""
+        return self.seats - len(self.elected)
+
+    def fvotes(self) -> dict[int, Fraction]:
+        """Every standing candidate's vote now, as fractions."""
+        return {c: Fraction(v) for c, v in self.votes.items()}
+
+    def point(self, label: str) -> None:
+        """Record every candidate's vote now, for ties decided by the earliest point."""
+        self.history.append((label, self.fvotes()))
+
+    def note(self, text: str) -> None:
+        """A note for the scrutineer, prefixed with the stage it concerns."""
+        self.notes.append(f"Stage {self.stage}: {text}")
+
+    def snapshot(self) -> None:
+        """Close the stage just produced: its Round, with what was decided during it."""
+        tally = {
+            self.names[c]: Fraction(self.votes[c])
+            for c in self.prep.standing
+            if self.status[c] in (CONT, ELECTED)
+        }
+        self.rounds.append(
+            Round(
+                number=self.stage,
+                tally=tally,
+                threshold=Fraction(self.quota),
+                inactive=inactive(Fraction(self.exhausted)),
+                actions=self.new_actions,
+                tie_breaks=self.new_ties,
+                residual_surplus=Fraction(self.residual),
+            )
+        )
+        self.new_actions = []
+        self.new_ties = []
+
+    # ------------------------------------------------------------------ rulebook additions
+
+    def withdraw_before_first_stage(self) -> None:
+        """Start stage 1: whom the rulebook excludes before it is not standing."""
+        self.stage = 1
+        for c, reason in forced(self.rules, self.names, 1, [], self.continuing()):
+            self.status[c] = OUT
+            self.note(f"{self.names[c]} excluded before the first {self.STAGE_WORD}: {reason}")
+
+    def forced_exclusions(self, cont: list[int]) -> dict[int, str]:
+        """Candidates the rulebook excludes at the start of the next stage, with reasons."""
+        return dict(forced(self.rules, self.names, self.stage + 1, self.elected, cont))
+
+    def blocked(self, cont: list[int], elected: Sequence[int] | None = None) -> set[int]:
+        """Continuing candidates the rulebook would exclude now, so not to be elected."""
+        chosen = self.elected if elected is None else elected
+        return {c for c, _ in forced(self.rules, self.names, self.stage, chosen, cont)}
+
+    # ------------------------------------------------------------------ decisions
+
+    def take_lowest(self, cands: list[int], k: int) -> list[int]:
+        """The ``k`` lowest of ``cands``: ties by the earliest point, then lot."""
+        groups = order_groups(cands, self.fvotes(), self.history, highest=False)
+        chosen: list[int] = []
+        lots = False
+        for g in groups:
+            need = k - len(chosen)
+            if need <= 0:
+                break
+            if len(g) <= need:
+                chosen.extend(g)
+                continue
+            pool = list(g)
+            for _ in range(need):
+                tb = lot(self.seed, "exclusion", self.stage, [self.names[c] for c in pool])
+                pick = self.names.index(tb.chosen)
+                pool.remove(pick)
+                chosen.append(pick)
+                self.rounds[-1].tie_breaks.append(tb)
+                lots = True
+        boundary = self.votes[chosen[-1]]
+        tied = [c for c in cands if self.votes[c] == boundary]
+        if not lots and len(tied) > len([c for c in tied if c in chosen]) > 0:
+            picked = ", ".join(self.names[c] for c in chosen if c in tied)
+            self.rounds[-1].tie_breaks.append(
+                self.earliest_tie("exclusion", tied, picked, self.LOWEST_TIE)
+            )
+        return chosen
+
+    def choose_surplus(self, pending: list[int]) -> int:
+        """The largest surplus: ties by the earliest point, then lot."""
+        votes = self.fvotes()
+        first = order_groups(pending, votes, self.history, highest=True)[0]
+        same = [c for c in pending if votes[c] == votes[first[0]]]
+        if len(first) > 1:
+            tb = lot(self.seed, "surplus", self.stage, [self.names[c] for c in first])
+            self.rounds[-1].tie_breaks.append(tb)
+            return self.names.index(tb.chosen)
+        if len(same) > 1:
+            self.rounds[-1].tie_breaks.append(
+                self.earliest_tie("surplus", same, self.names[first[0]], self.HIGHEST_TIE)
+            )
+        return first[0]
+
+    def earliest_tie(self, purpose: str, tied: Sequence[int], chosen: str, why: str) -> TieBreak:
+        """A tie settled by the earliest point of difference: ``why`` and the figures there."""
+        return TieBreak(
+            purpose=purpose,
+            tied=tuple(self.names[c] for c in tied),
+            chosen=chosen,
+            method="earliest stage",
+            detail=f"{why}: " + earliest_difference(tied, self.history, self.names, self.fmt),
+        )
+
+    def shielded(self, cont: list[int]) -> set[int]:
+        """Continuing candidates a group minimum protects from exclusion now."""
+        return protected(self.rules, self.names, self.elected, cont)
+
+    def most_together(self, cont: list[int]) -> int:
+        """How many candidates one exclusion may take at most.
+
+        With group minimums, one at a time: a group could lose several members at once.
+        """
+        return 1 if self.rules.minimums else len(cont) - self.places()
+
+    def elect_at_last_stage(self, cands: Sequence[int]) -> None:
+        """Deem ``cands`` elected at the latest stage, in that order."""
+        for c in cands:
+            self.status[c] = ELECTED
+            self.elected.append(c)
+            self.rounds[-1].actions.append(Action("elected", self.names[c]))
+
+    # ------------------------------------------------------------------ result
+
+    def result(self) -> CountResult:
+        """The finished count (a RON candidate's seats declared unfilled)."""
+        result = CountResult(
+            method=self.METHOD,
+            candidates=list(self.names),
+            seats=self.seats,
+            elected=[self.names[c] for c in self.elected],
+            rounds=self.rounds,
+            total_ballots=self.prep.total,
+            undervotes=self.prep.undervotes,
+            title=self.title,
+            decimal_places=self.PLACES,
+            options=self.prep.opts.record,
+            notes=self.notes,
+        )
+        if self.prep.opts.ron is not None:
+            apply_ron(result, self.prep.opts.ron)
+        return result
+
+
+def count_papers(
+    count: type[PaperCount], election: Election, opts: StvOptions, *, whole_papers: bool
+) -> CountResult:
+    """Count ``election`` by the paper rule ``count`` with the checked options ``opts``."""
+    prep = prepare(election, method=count.METHOD, opts=opts, whole_papers=whole_papers)
+    return count(prep, election.title).run()

@@ -82,29 +82,18 @@ from typing import Literal
 from selectorate.ballots.model import Election
 from selectorate.counting import registry
 from selectorate.counting._paper_stv import (
-    HistoryPoint,
+    CONT,
+    ELECTED,
+    EXCLUDED,
+    PaperCount,
     Prepared,
-    earliest_difference,
-    forced,
-    inactive,
-    lot,
+    count_papers,
     order_groups,
-    prepare,
-    protected,
 )
-from selectorate.counting.result import (
-    EXHAUSTED,
-    RESIDUAL_SURPLUS,
-    Action,
-    CountResult,
-    Round,
-    TieBreak,
-)
-from selectorate.counting.stv_rules import GroupMinimum, apply_ron
+from selectorate.counting.result import EXHAUSTED, RESIDUAL_SURPLUS, Action, CountResult
+from selectorate.counting.stv_rules import MinimumSpec, stv_options
 
 __all__ = ["count_ers97", "ers97_quota", "truncate_2dp"]
-
-_CONT, _ELECTED, _EXCLUDED, _OUT = "continuing", "elected", "excluded", "not standing"
 
 
 def truncate_2dp(value: Fraction) -> Fraction:
@@ -147,7 +136,7 @@ def count_ers97(
     seats: int | None = None,
     seed: int | str | None = None,
     ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
+    minimums: Sequence[MinimumSpec] = (),
     withdrawals: Mapping[int, Sequence[str]] | None = None,
 ) -> CountResult:
     """Count ``election`` by the ERS97 rules (see the module docstring).
@@ -157,56 +146,31 @@ def count_ers97(
     ``withdrawals`` are the rulebook additions of
     :mod:`selectorate.counting.stv_rules`.
     """
-    prep = prepare(
-        election,
-        method="ers97",
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        whole_papers=False,
-    )
-    result = _Count(prep, election.title).run()
-    if ron is not None:
-        apply_ron(result, ron)
-    return result
+    opts = stv_options(election, seats, seed, ron, minimums, withdrawals)
+    return count_papers(_Count, election, opts, whole_papers=False)
 
 
-class _Count:
+class _Count(PaperCount):
     """The state of one ERS97 count, stage by stage."""
 
+    METHOD = "ers97"
+    PLACES = 2
+    LOWEST_TIE = "the fewest votes at the first stage or earliest point of difference (5.2.5)"
+    HIGHEST_TIE = "the greatest vote at the first stage or earliest point of difference (5.2.3)"
+    fmt = staticmethod(_fmt)
+
     def __init__(self, prep: Prepared, title: str) -> None:
-        self.prep = prep
-        self.title = title
-        self.names = prep.names
-        self.seats = prep.seats
-        self.status = [_OUT] * len(self.names)
-        for c in prep.standing:
-            self.status[c] = _CONT
+        super().__init__(prep, title)
         self.votes: dict[int, Fraction] = {c: Fraction(0) for c in prep.standing}
         self.piles: dict[int, list[_Paper]] = {c: [] for c in prep.standing}
         self.last_batch: dict[int, list[_Paper]] = {c: [] for c in prep.standing}
-        self.transferred: set[int] = set()
-        self.elected: list[int] = []
         self.exhausted = Fraction(0)
         self.residual = Fraction(0)
         self.quota = Fraction(0)
-        self.history: list[HistoryPoint] = []
-        self.rounds: list[Round] = []
-        self.stage = 0
-        self.notes = list(prep.notes)
-        # Decisions taken while a stage is being produced, for its Round.
-        self.new_actions: list[Action] = []
-        self.new_ties: list[TieBreak] = []
         self.deadlock_noted: set[int] = set()
         self.elected_at: dict[int, int] = {}
 
     # ------------------------------------------------------------------ helpers
-
-    def continuing(self) -> list[int]:
-        """Continuing candidates (6.3), in candidate order."""
-        return [c for c in self.prep.standing if self.status[c] == _CONT]
 
     def next_preference(self, paper: _Paper) -> int | None:
         """The paper's next available preference (6.10) for a continuing candidate."""
@@ -214,16 +178,12 @@ class _Count:
         p = paper.pos + 1
         while p < len(prefs):
             c = prefs[p]
-            if self.status[c] == _CONT:
+            if self.status[c] == CONT:
                 paper.pos = p
                 return c
             p += 1
         paper.pos = len(prefs)
         return None
-
-    def places(self) -> int:
-        """Places not yet filled."""
-        return self.seats - len(self.elected)
 
     def pending(self) -> list[int]:
         """Elected candidates whose surplus awaits transfer, in order of election."""
@@ -232,38 +192,10 @@ class _Count:
     def active_vote(self) -> Fraction:
         """Total active vote (6.20, 5.6.1): continuing votes plus votes awaiting transfer."""
         total = sum(
-            (v for c, v in self.votes.items() if self.status[c] in (_CONT, _EXCLUDED)),
+            (v for c, v in self.votes.items() if self.status[c] in (CONT, EXCLUDED)),
             Fraction(0),
         )
         return total + sum((self.votes[e] - self.quota for e in self.pending()), Fraction(0))
-
-    def point(self, label: str) -> None:
-        """Record every candidate's vote now, for ties decided by the earliest point."""
-        self.history.append((label, dict(self.votes)))
-
-    def snapshot(self) -> None:
-        """Close the stage just produced: its Round, with what was decided during it."""
-        tally = {
-            self.names[c]: self.votes[c]
-            for c in self.prep.standing
-            if self.status[c] in (_CONT, _ELECTED)
-        }
-        rnd = Round(
-            number=self.stage,
-            tally=tally,
-            threshold=self.quota,
-            inactive=inactive(self.exhausted),
-            actions=self.new_actions,
-            tie_breaks=self.new_ties,
-            residual_surplus=self.residual,
-        )
-        self.rounds.append(rnd)
-        self.new_actions = []
-        self.new_ties = []
-
-    def note(self, text: str) -> None:
-        """A note for the scrutineer, prefixed with the stage it concerns."""
-        self.notes.append(f"Stage {self.stage}: {text}")
 
     # ------------------------------------------------------------------ the count
 
@@ -274,9 +206,9 @@ class _Count:
             if self.places() == 0:
                 break
             cont = self.continuing()
-            must_go = forced(self.prep.rules, self.names, self.stage + 1, self.elected, cont)
+            must_go = self.forced_exclusions(cont)
             if must_go:
-                self.exclude([c for c, _ in must_go], "excluded", dict(must_go))
+                self.exclude(list(must_go), "excluded", must_go)
                 continue
             if len(cont) <= self.places():
                 self.elect_remaining(cont, "4.3: no more candidates than places")
@@ -311,26 +243,11 @@ class _Count:
                 f"formally excluded, all places being filled (5.5.2): "
                 f"{', '.join(self.names[c] for c in leftover)}"
             )
-        return CountResult(
-            method="ers97",
-            candidates=list(self.names),
-            seats=self.seats,
-            elected=[self.names[c] for c in self.elected],
-            rounds=self.rounds,
-            total_ballots=self.prep.total,
-            undervotes=self.prep.undervotes,
-            title=self.title,
-            decimal_places=2,
-            options=self.prep.options,
-            notes=self.notes,
-        )
+        return self.result()
 
     def first_stage(self) -> None:
         """5.1: sort the papers by first preference, find the quota, deem elected."""
-        self.stage = 1
-        for c, reason in forced(self.prep.rules, self.names, 1, [], self.continuing()):
-            self.status[c] = _OUT
-            self.note(f"{self.names[c]} excluded before the first stage: {reason}")
+        self.withdraw_before_first_stage()
         grouped: dict[tuple[int, ...], Fraction] = {}
         for prefs, weight, _ in self.prep.papers:
             grouped[prefs] = grouped.get(prefs, Fraction(0)) + weight
@@ -359,9 +276,7 @@ class _Count:
             if not cont:
                 return
             places = self.places()
-            blocked = {
-                c for c, _ in forced(self.prep.rules, self.names, self.stage, self.elected, cont)
-            }
+            blocked = self.blocked(cont)
             threshold = self.active_vote() / (places + 1)
             qualified = [
                 c
@@ -383,16 +298,9 @@ class _Count:
                 return
             same = [c for c in qualified if self.votes[c] == self.votes[first[0]]]
             if len(first) == 1 and len(same) > places:
+                why = "the greater vote at the first stage or earliest point of difference (5.6.2)"
                 self.new_ties.append(
-                    TieBreak(
-                        purpose="election",
-                        tied=tuple(self.names[c] for c in same),
-                        chosen=self.names[first[0]],
-                        method="earliest stage",
-                        detail="the greater vote at the first stage or earliest point of "
-                        "difference (5.6.2): "
-                        + earliest_difference(same, self.history, self.names, _fmt),
-                    )
+                    self.earliest_tie("election", same, self.names[first[0]], why)
                 )
             for c in first:
                 self.elect(c, threshold, places)
@@ -401,17 +309,13 @@ class _Count:
         """Whether every one of ``group`` can be deemed elected (places, group caps)."""
         if len(group) > self.places():
             return False
-        for i, c in enumerate(group):
-            blocked = forced(
-                self.prep.rules, self.names, self.stage, self.elected + group[:i], cont
-            )
-            if any(b == c for b, _ in blocked):
-                return False
-        return True
+        return not any(
+            c in self.blocked(cont, self.elected + group[:i]) for i, c in enumerate(group)
+        )
 
     def elect(self, c: int, threshold: Fraction, places: int) -> None:
         """Deem ``c`` elected now."""
-        self.status[c] = _ELECTED
+        self.status[c] = ELECTED
         self.elected.append(c)
         self.elected_at[c] = self.stage
         self.new_actions.append(Action("elected", self.names[c]))
@@ -427,10 +331,7 @@ class _Count:
         ordered = [
             c for g in order_groups(cands, self.votes, self.history, highest=True) for c in g
         ]
-        for c in ordered:
-            self.status[c] = _ELECTED
-            self.elected.append(c)
-            self.rounds[-1].actions.append(Action("elected", self.names[c]))
+        self.elect_at_last_stage(ordered)
         if reason and ordered:
             self.note(f"{', '.join(self.names[c] for c in ordered)} deemed elected ({reason})")
 
@@ -444,14 +345,12 @@ class _Count:
         group of the lowest (one or more) together with all the surpluses does
         not exceed the vote of the candidate next above.
         """
-        places = self.places()
         total_surplus = sum((self.votes[e] - self.quota for e in self.pending()), Fraction(0))
-        shielded = protected(self.prep.rules, self.names, self.elected, cont)
+        shielded = self.shielded(cont)
         if shielded:
             return [c for c in cont if c not in shielded], 1, False
         values = sorted(self.votes[c] for c in cont)
-        # With group minimums, one at a time: a group could take several members at once.
-        most = 1 if self.prep.rules.minimums else len(cont) - places
+        most = self.most_together(cont)
         size = 0
         running = Fraction(0)
         for k in range(1, most + 1):
@@ -459,64 +358,6 @@ class _Count:
             if running + total_surplus <= values[k]:
                 size = k
         return cont, max(size, 1), size > 0 and total_surplus > 0
-
-    def take_lowest(self, cands: list[int], k: int) -> list[int]:
-        """The ``k`` lowest of ``cands``: ties by the earliest point, then lot (5.2.5)."""
-        groups = order_groups(cands, self.votes, self.history, highest=False)
-        chosen: list[int] = []
-        lots = False
-        for g in groups:
-            need = k - len(chosen)
-            if need <= 0:
-                break
-            if len(g) <= need:
-                chosen.extend(g)
-                continue
-            pool = list(g)
-            for _ in range(need):
-                tb = lot(self.prep.seed, "exclusion", self.stage, [self.names[c] for c in pool])
-                pick = self.names.index(tb.chosen)
-                pool.remove(pick)
-                chosen.append(pick)
-                self.rounds[-1].tie_breaks.append(tb)
-                lots = True
-        boundary = self.votes[chosen[-1]]
-        tied = [c for c in cands if self.votes[c] == boundary]
-        if not lots and len(tied) > len([c for c in tied if c in chosen]) > 0:
-            self.rounds[-1].tie_breaks.append(
-                TieBreak(
-                    purpose="exclusion",
-                    tied=tuple(self.names[c] for c in tied),
-                    chosen=", ".join(self.names[c] for c in chosen if c in tied),
-                    method="earliest stage",
-                    detail="the fewest votes at the first stage or earliest point of "
-                    "difference (5.2.5): "
-                    + earliest_difference(tied, self.history, self.names, _fmt),
-                )
-            )
-        return chosen
-
-    def choose_surplus(self, pending: list[int]) -> int:
-        """The largest surplus (5.2.3): ties by the earliest point, then lot."""
-        first = order_groups(pending, self.votes, self.history, highest=True)[0]
-        same = [c for c in pending if self.votes[c] == self.votes[first[0]]]
-        if len(first) > 1:
-            tb = lot(self.prep.seed, "surplus", self.stage, [self.names[c] for c in first])
-            self.rounds[-1].tie_breaks.append(tb)
-            return self.names.index(tb.chosen)
-        if len(same) > 1:
-            self.rounds[-1].tie_breaks.append(
-                TieBreak(
-                    purpose="surplus",
-                    tied=tuple(self.names[c] for c in same),
-                    chosen=self.names[first[0]],
-                    method="earliest stage",
-                    detail="the greatest vote at the first stage or earliest point of "
-                    "difference (5.2.3): "
-                    + earliest_difference(same, self.history, self.names, _fmt),
-                )
-            )
-        return first[0]
 
     # ------------------------------------------------------------------ transfers
 
@@ -576,7 +417,7 @@ class _Count:
         """5.4: exclude ``group`` together, transferring batch by batch by value."""
         self.stage += 1
         for c in group:
-            self.status[c] = _EXCLUDED
+            self.status[c] = EXCLUDED
         batches: dict[Fraction, list[tuple[int, _Paper]]] = {}
         for c in group:
             for paper in self.piles[c]:
@@ -635,7 +476,7 @@ class _Count:
     def recalculate_quota(self) -> None:
         """5.4.8: before anyone is elected, the quota ignores the non-transferable vote."""
         active = sum(
-            (v for c, v in self.votes.items() if self.status[c] in (_CONT, _EXCLUDED)),
+            (v for c, v in self.votes.items() if self.status[c] in (CONT, EXCLUDED)),
             Fraction(0),
         )
         quota = ers97_quota(active, self.seats)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from selectorate.ballots import Election, Weight
@@ -43,12 +43,7 @@ from selectorate.counting.result import (
     Round,
     TieBreak,
 )
-from selectorate.counting.stv_rules import (
-    CountRules,
-    GroupMinimum,
-    apply_ron,
-    draw_lot,
-)
+from selectorate.counting.stv_rules import StvOptions, apply_ron, ballot_with, draw_lot
 
 __all__ = ["CONTINUING", "ELECTED", "EXCLUDED", "GregoryCount", "units_text"]
 
@@ -155,12 +150,6 @@ def _bad_ballot(
     problem: str = "",
 ) -> None:
     """Raise ValueError naming the first ballot with ``rankings`` and what is wrong with it."""
-    number, label = 0, None
-    for number, b in enumerate(election.ballots, start=1):  # noqa: B007
-        if b.rankings == rankings:
-            label = b.label
-            break
-    where = f"ballot {number}" + (f" ({label})" if label else "")
     if not problem:
         if any(0 <= i < len(election.candidates) for i in rank) and len(rank) > 1:
             problem = (
@@ -169,7 +158,7 @@ def _bad_ballot(
             )
         else:
             problem = f"has an overvote or an unknown candidate at one preference {rank!r}"
-    raise ValueError(f"{where} {problem}")
+    raise ValueError(f"{ballot_with(election, rankings)} {problem}")
 
 
 class GregoryCount:
@@ -180,67 +169,19 @@ class GregoryCount:
     :meth:`next_stage`, electing with :meth:`elect`, and finally :meth:`result`.
     """
 
-    def __init__(
-        self,
-        election: Election,
-        *,
-        method: str,
-        places: int,
-        seats: int | None,
-        seed: int | str | None,
-        ron: str | None,
-        minimums: Sequence[GroupMinimum],
-        withdrawals: Mapping[int, Sequence[str]] | None,
-        lot_order: Sequence[str] | None,
-    ) -> None:
+    def __init__(self, election: Election, *, method: str, places: int, opts: StvOptions) -> None:
         self.election = election
         self.method = method
         self.places = places
         self.scale = 10**places
         self.names = election.names
         self.n = len(self.names)
-        self.seats = election.seats if seats is None else seats
-        if self.seats < 1:
-            raise ValueError(f"seats must be at least 1, not {self.seats}")
-        self.seed = seed
-        self.ron = ron
-        known = set(self.names)
-        if ron is not None and ron not in known:
-            raise ValueError(f"RON candidate {ron!r} is not standing")
-        for m in minimums:
-            unknown = sorted(set(m.members) - known)
-            if unknown:
-                raise ValueError(
-                    f"minimum {m.name!r} names unknown candidate(s): {', '.join(unknown)}"
-                )
-        wd = {int(k): tuple(v) for k, v in (withdrawals or {}).items()}
-        for stage, who in wd.items():
-            unknown = sorted(set(who) - known)
-            if unknown:
-                raise ValueError(
-                    f"withdrawal at stage {stage} names unknown candidate(s): {', '.join(unknown)}"
-                )
-        self.rules = CountRules(self.seats, tuple(minimums), wd)
-        self.lot_order: list[str] | None = None
-        if lot_order is not None:
-            order = list(lot_order)
-            if sorted(order) != sorted(self.names) or len(set(order)) != len(order):
-                raise ValueError("lot_order must list every candidate exactly once")
-            self.lot_order = order
-        self.options: dict[str, object] = {"seats": self.seats}
-        if seed is not None:
-            self.options["seed"] = seed
-        if ron is not None:
-            self.options["ron"] = ron
-        if minimums:
-            self.options["minimums"] = [
-                f"{m.name}: at least {m.minimum} of {', '.join(sorted(m.members))}"
-                for m in minimums
-            ]
-        if wd:
-            self.options["withdrawals"] = {str(k): list(v) for k, v in sorted(wd.items())}
-        if self.lot_order is not None:
-            self.options["lot_order"] = list(self.lot_order)
+        self.seats = opts.seats
+        self.seed = opts.seed
+        self.ron = opts.ron
+        self.rules = opts.rules
+        self.lot_order = None if opts.lot_order is None else list(opts.lot_order)
+        self.options = opts.record
 
         self.state = [EXCLUDED if c.excluded else CONTINUING for c in election.candidates]
         self.cont = [s == CONTINUING for s in self.state]
@@ -255,7 +196,7 @@ class GregoryCount:
         self.rounds: list[Round] = []
         self.history: list[list[Units]] = []  # votes at the end of each stage
         self.elected: list[int] = []
-        self.notes: list[str] = []
+        self.notes: list[str] = opts.notes()
         self.used_withdrawals: set[int] = set()
 
     # ------------------------------------------------------------------ state
@@ -273,6 +214,17 @@ class GregoryCount:
     def continuing(self) -> list[int]:
         """Continuing candidates (neither elected nor excluded), in candidate order."""
         return [i for i, s in enumerate(self.state) if s == CONTINUING]
+
+    def lowest(self) -> list[int]:
+        """The continuing candidates with the fewest votes (several when tied)."""
+        cont = self.continuing()
+        low = min(self.votes[c] for c in cont)
+        return [c for c in cont if self.votes[c] == low]
+
+    def highest(self, cands: Sequence[int]) -> list[int]:
+        """Those of ``cands`` with the most votes (several when tied)."""
+        top = max(self.votes[c] for c in cands)
+        return [c for c in cands if self.votes[c] == top]
 
     def vacancies(self) -> int:
         """Seats not yet filled."""

@@ -85,22 +85,19 @@ from typing import Literal
 from selectorate.ballots.model import Election
 from selectorate.counting import registry
 from selectorate.counting._paper_stv import (
-    HistoryPoint,
+    CONT,
+    ELECTED,
+    EXCLUDED,
+    PaperCount,
     Prepared,
-    earliest_difference,
-    forced,
-    inactive,
+    count_papers,
     lot,
     order_groups,
-    prepare,
-    protected,
 )
-from selectorate.counting.result import EXHAUSTED, Action, CountResult, Round, TieBreak
-from selectorate.counting.stv_rules import GroupMinimum, apply_ron
+from selectorate.counting.result import EXHAUSTED, Action, CountResult
+from selectorate.counting.stv_rules import MinimumSpec, stv_options
 
 __all__ = ["count_irish", "irish_quota"]
-
-_CONT, _ELECTED, _EXCLUDED, _OUT = "continuing", "elected", "excluded", "not standing"
 
 
 def irish_quota(valid: int, seats: int) -> int:
@@ -114,7 +111,7 @@ def count_irish(
     seats: int | None = None,
     seed: int | str | None = None,
     ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
+    minimums: Sequence[MinimumSpec] = (),
     withdrawals: Mapping[int, Sequence[str]] | None = None,
 ) -> CountResult:
     """Count ``election`` by the Dáil rules of the Electoral Act 1992 (module docstring).
@@ -123,33 +120,21 @@ def count_irish(
     ``seed`` draws the lots the Act leaves to the returning officer; without it
     such a tie raises :class:`ValueError`.
     """
-    prep = prepare(
-        election,
-        method="irish",
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        whole_papers=True,
-    )
-    result = _Count(prep, election.title).run()
-    if ron is not None:
-        apply_ron(result, ron)
-    return result
+    opts = stv_options(election, seats, seed, ron, minimums, withdrawals)
+    return count_papers(_Count, election, opts, whole_papers=True)
 
 
-class _Count:
+class _Count(PaperCount):
     """The state of one Dáil count, count by count."""
 
+    METHOD = "irish"
+    PLACES = None
+    LOWEST_TIE = "the fewest votes at the first count at which they differed"
+    HIGHEST_TIE = "the greatest vote at the first count at which they differed"
+    STAGE_WORD = "count"
+
     def __init__(self, prep: Prepared, title: str) -> None:
-        self.prep = prep
-        self.title = title
-        self.names = prep.names
-        self.seats = prep.seats
-        self.status = [_OUT] * len(self.names)
-        for c in prep.standing:
-            self.status[c] = _CONT
+        super().__init__(prep, title)
         # Papers: preferences and the position of the candidate holding each.
         self.prefs: list[tuple[int, ...]] = []
         self.pos: list[int] = []
@@ -157,22 +142,10 @@ class _Count:
         #: Each candidate's parcel: its sub-parcels in the order received.
         self.parcels: dict[int, list[list[int]]] = {c: [] for c in prep.standing}
         self.original_only: dict[int, bool] = dict.fromkeys(prep.standing, True)
-        self.transferred: set[int] = set()
-        self.elected: list[int] = []
         self.exhausted = 0
         self.quota = 0
-        self.history: list[HistoryPoint] = []
-        self.rounds: list[Round] = []
-        self.stage = 0
-        self.notes = list(prep.notes)
-        self.new_actions: list[Action] = []
-        self.new_ties: list[TieBreak] = []
 
     # ------------------------------------------------------------------ helpers
-
-    def continuing(self) -> list[int]:
-        """Continuing candidates (s.118), in candidate order."""
-        return [c for c in self.prep.standing if self.status[c] == _CONT]
 
     def next_preference(self, paper: int) -> int | None:
         """The paper's next available preference for a continuing candidate."""
@@ -180,16 +153,12 @@ class _Count:
         p = self.pos[paper] + 1
         while p < len(prefs):
             c = prefs[p]
-            if self.status[c] == _CONT:
+            if self.status[c] == CONT:
                 self.pos[paper] = p
                 return c
             p += 1
         self.pos[paper] = len(prefs)
         return None
-
-    def places(self) -> int:
-        """Vacancies remaining unfilled."""
-        return self.seats - len(self.elected)
 
     def surpluses(self) -> dict[int, int]:
         """Untransferred surpluses of elected candidates, in order of election."""
@@ -199,40 +168,6 @@ class _Count:
             if e not in self.transferred and self.votes[e] > self.quota
         }
 
-    def point(self) -> None:
-        """Record every candidate's vote at the end of this count."""
-        self.history.append(
-            (f"count {self.stage}", {c: Fraction(v) for c, v in self.votes.items()})
-        )
-
-    def snapshot(self) -> None:
-        """Close the count just made: its Round, with what was decided during it."""
-        tally = {
-            self.names[c]: Fraction(self.votes[c])
-            for c in self.prep.standing
-            if self.status[c] in (_CONT, _ELECTED)
-        }
-        self.rounds.append(
-            Round(
-                number=self.stage,
-                tally=tally,
-                threshold=Fraction(self.quota),
-                inactive=inactive(Fraction(self.exhausted)),
-                actions=self.new_actions,
-                tie_breaks=self.new_ties,
-            )
-        )
-        self.new_actions = []
-        self.new_ties = []
-
-    def note(self, text: str) -> None:
-        """A note for the scrutineer, prefixed with the count it concerns."""
-        self.notes.append(f"Stage {self.stage}: {text}")
-
-    def fvotes(self) -> dict[int, Fraction]:
-        """Votes as fractions, for the tie helpers."""
-        return {c: Fraction(v) for c, v in self.votes.items()}
-
     # ------------------------------------------------------------------ the count
 
     def run(self) -> CountResult:
@@ -240,9 +175,9 @@ class _Count:
         self.first_count()
         while self.places() > 0:
             cont = self.continuing()
-            must_go = forced(self.prep.rules, self.names, self.stage + 1, self.elected, cont)
+            must_go = self.forced_exclusions(cont)
             if must_go:
-                self.exclude([c for c, _ in must_go], "excluded", dict(must_go))
+                self.exclude(list(must_go), "excluded", must_go)
                 continue
             if self.last_vacancies(cont):
                 break
@@ -261,26 +196,11 @@ class _Count:
             self.exclude(self.take_lowest(pool, size), "eliminated", {})
         if self.places() > 0:
             self.notes.append(f"{self.places()} seat(s) unfilled: too few candidates remained")
-        return CountResult(
-            method="irish",
-            candidates=list(self.names),
-            seats=self.seats,
-            elected=[self.names[c] for c in self.elected],
-            rounds=self.rounds,
-            total_ballots=self.prep.total,
-            undervotes=self.prep.undervotes,
-            title=self.title,
-            decimal_places=None,
-            options=self.prep.options,
-            notes=self.notes,
-        )
+        return self.result()
 
     def first_count(self) -> None:
         """s.119–120: parcels by first preference, the quota, the first elections."""
-        self.stage = 1
-        for c, reason in forced(self.prep.rules, self.names, 1, [], self.continuing()):
-            self.status[c] = _OUT
-            self.note(f"{self.names[c]} excluded before the first count: {reason}")
+        self.withdraw_before_first_stage()
         first: dict[int, list[int]] = {c: [] for c in self.prep.standing}
         for prefs, weight, _ in self.prep.papers:
             for _ in range(int(weight)):
@@ -299,7 +219,7 @@ class _Count:
         if valid == 0:
             self.note("no paper gives a first preference to a standing candidate")
         self.quota = irish_quota(valid, self.seats)
-        self.point()
+        self.point(f"count {self.stage}")
         self.elect_quota()
         self.snapshot()
 
@@ -311,10 +231,9 @@ class _Count:
             for c in group:
                 if self.places() == 0:
                     return
-                blocked = forced(self.prep.rules, self.names, self.stage, self.elected, cont)
-                if any(b == c for b, _ in blocked):
+                if c in self.blocked(cont):
                     continue
-                self.status[c] = _ELECTED
+                self.status[c] = ELECTED
                 self.elected.append(c)
                 self.new_actions.append(Action("elected", self.names[c]))
 
@@ -349,10 +268,7 @@ class _Count:
                 )
         if not winners or not self.honours_minimums(winners, len(cont) <= places):
             return False
-        for c in winners:
-            self.status[c] = _ELECTED
-            self.elected.append(c)
-            self.rounds[-1].actions.append(Action("elected", self.names[c]))
+        self.elect_at_last_stage(winners)
         self.note(f"{', '.join(self.names[c] for c in winners)} deemed elected ({why})")
         if any(self.votes[c] * 4 <= self.quota for c in self.continuing()):
             self.note("no transfer is made only to settle the recoupment threshold (s.124(3))")
@@ -367,7 +283,7 @@ class _Count:
             return True
         chosen = {self.names[c] for c in self.elected + winners}
         full = len(chosen) == self.seats
-        for group in self.prep.rules.minimums:
+        for group in self.rules.minimums:
             inside = len(chosen & group.members)
             if full and inside < group.minimum:
                 return False
@@ -395,7 +311,7 @@ class _Count:
         While a group minimum protects someone, exclusions are one at a time from
         the unprotected (and surpluses are never deferred).
         """
-        shielded = protected(self.prep.rules, self.names, self.elected, cont)
+        shielded = self.shielded(cont)
         if shielded:
             return [c for c in cont if c not in shielded], 1, True
         surplus = sum(self.surpluses().values())
@@ -403,8 +319,7 @@ class _Count:
         values = sorted(self.votes[c] for c in cont)
         size = 1
         running = values[0]
-        # With group minimums, one at a time: a group could take several members at once.
-        most = 1 if self.prep.rules.minimums else len(cont) - self.places()
+        most = self.most_together(cont)
         for k in range(2, most + 1):
             running += values[k - 1]
             if running + surplus >= values[k]:
@@ -412,63 +327,6 @@ class _Count:
             if all(v > quarter for v in values[:k]) or running + surplus <= quarter:
                 size = k
         return cont, size, False
-
-    def take_lowest(self, cands: list[int], k: int) -> list[int]:
-        """The ``k`` lowest of ``cands``: ties by the earliest count, then lot."""
-        groups = order_groups(cands, self.fvotes(), self.history, highest=False)
-        chosen: list[int] = []
-        lots = False
-        for g in groups:
-            need = k - len(chosen)
-            if need <= 0:
-                break
-            if len(g) <= need:
-                chosen.extend(g)
-                continue
-            pool = list(g)
-            for _ in range(need):
-                tb = lot(self.prep.seed, "exclusion", self.stage, [self.names[c] for c in pool])
-                pick = self.names.index(tb.chosen)
-                pool.remove(pick)
-                chosen.append(pick)
-                self.rounds[-1].tie_breaks.append(tb)
-                lots = True
-        boundary = self.votes[chosen[-1]]
-        tied = [c for c in cands if self.votes[c] == boundary]
-        if not lots and len(tied) > len([c for c in tied if c in chosen]) > 0:
-            self.rounds[-1].tie_breaks.append(
-                TieBreak(
-                    purpose="exclusion",
-                    tied=tuple(self.names[c] for c in tied),
-                    chosen=", ".join(self.names[c] for c in chosen if c in tied),
-                    method="earliest stage",
-                    detail="the fewest votes at the first count at which they differed: "
-                    + earliest_difference(tied, self.history, self.names, str),
-                )
-            )
-        return chosen
-
-    def choose_surplus(self, pending: list[int]) -> int:
-        """The greatest surplus (s.121(9)): ties by the earliest count, then lot."""
-        votes = self.fvotes()
-        first = order_groups(pending, votes, self.history, highest=True)[0]
-        same = [c for c in pending if votes[c] == votes[first[0]]]
-        if len(first) > 1:
-            tb = lot(self.prep.seed, "surplus", self.stage, [self.names[c] for c in first])
-            self.rounds[-1].tie_breaks.append(tb)
-            return self.names.index(tb.chosen)
-        if len(same) > 1:
-            self.rounds[-1].tie_breaks.append(
-                TieBreak(
-                    purpose="surplus",
-                    tied=tuple(self.names[c] for c in same),
-                    chosen=self.names[first[0]],
-                    method="earliest stage",
-                    detail="the greatest vote at the first count at which they differed: "
-                    + earliest_difference(same, self.history, self.names, str),
-                )
-            )
-        return first[0]
 
     # ------------------------------------------------------------------ transfers
 
@@ -516,7 +374,7 @@ class _Count:
             )
             + f": {transferable} transferable paper(s)"
         )
-        self.point()
+        self.point(f"count {self.stage}")
         self.elect_quota()
         self.snapshot()
 
@@ -540,7 +398,7 @@ class _Count:
                 continue
             pool = [self.names[to] for to in group]
             for _ in range(owing):
-                tb = lot(self.prep.seed, "fraction", self.stage, pool)
+                tb = lot(self.seed, "fraction", self.stage, pool)
                 self.new_ties.append(tb)
                 pool.remove(tb.chosen)
                 moved[self.names.index(tb.chosen)] += 1
@@ -553,7 +411,7 @@ class _Count:
         """Exclude ``group`` together: every paper moves in one count."""
         self.stage += 1
         for c in group:
-            self.status[c] = _EXCLUDED
+            self.status[c] = EXCLUDED
         received: dict[int, list[int]] = {}
         ordered = sorted(group, key=lambda c: (self.votes[c], group.index(c)))
         for c in ordered:
@@ -580,7 +438,7 @@ class _Count:
             self.parcels[to].append(papers)
             self.original_only[to] = False
             self.votes[to] += len(papers)
-        self.point()
+        self.point(f"count {self.stage}")
         self.elect_quota()
         self.snapshot()
 

@@ -29,10 +29,13 @@ This module holds the parts that do not differ between the rules:
   elected candidates it passes, up to its first hopeful), identical parts
   merged, and the iterations run on those with exact int64 numpy arrays when
   fixed point allows it (exact Python integers otherwise);
+* the state of a count (:class:`KeepValueCount`): states, keep values,
+  elections and exclusions (forced ones included), the last stage and the
+  :class:`CountResult`;
 * the count of the Droop family (:func:`count_droop_family`): the PR
   Foundation reference Meek rule and Jonathan Lundell's Droop parametric
-  Meek/Warren, which share one loop (rounds of iterations, one defeat or a
-  safe batch of defeats between rounds);
+  Meek/Warren (:func:`droop_parametric_rule`), which share one loop (rounds of
+  iterations, one defeat or a safe batch of defeats between rounds);
 * recording stages (:class:`StageLog`) and ties (:func:`lot_choice`).
 
 Stages. One stage is one *round* of the rule: the distribution at which the
@@ -70,7 +73,15 @@ from selectorate.counting.result import (
     Round,
     TieBreak,
 )
-from selectorate.counting.stv_rules import CountRules, GroupMinimum, apply_ron, draw_lot
+from selectorate.counting.stv_rules import (
+    CountRules,
+    MinimumSpec,
+    StvOptions,
+    apply_ron,
+    ballot_with,
+    draw_lot,
+    stv_options,
+)
 
 Rounding = Literal["up", "down"]
 Value = int | Fraction  # a number in the units of a number system
@@ -389,13 +400,7 @@ def prepare(election: Election, method: str, *, allow_equal: bool = False) -> Pr
 
 def _bad_ballot(election: Election, rankings: tuple[tuple[int, ...], ...], problem: str) -> None:
     """Raise ValueError naming the first ballot with ``rankings``."""
-    number, label = 0, None
-    for number, b in enumerate(election.ballots, start=1):  # noqa: B007
-        if b.rankings == rankings:
-            label = b.label
-            break
-    where = f"ballot {number}" + (f" ({label})" if label else "")
-    raise ValueError(f"{where} {problem}")
+    raise ValueError(f"{ballot_with(election, rankings)} {problem}")
 
 
 # --------------------------------------------------------------------------- distribution
@@ -810,6 +815,167 @@ class StageLog:
         return out
 
 
+# --------------------------------------------------------------------------- a keep-value count
+
+
+class KeepValueCount:
+    """The state of one keep-value count: every candidate's state and keep value, its stages.
+
+    Shared by the Droop family (:func:`count_droop_family`) and NZ Schedule 1A
+    (:mod:`selectorate.counting.meek_nz`), whose loops decide *when* to elect or
+    exclude; this class does it and keeps the record. ``opts`` are the contract
+    options, checked (:func:`~selectorate.counting.stv_rules.stv_options`).
+    """
+
+    def __init__(
+        self,
+        election: Election,
+        method: str,
+        nums: Numbers,
+        split: str,
+        opts: StvOptions,
+        *,
+        allow_equal: bool = False,
+    ) -> None:
+        self.election = election
+        self.method = method
+        self.nums = nums
+        self.opts = opts
+        self.rules = opts.rules
+        self.seats = opts.seats
+        self.prep = prepare(election, method, allow_equal=allow_equal)
+        self.names = self.prep.names
+        self.n = len(self.names)
+        self.status = [EXCLUDED if w else HOPEFUL for w in self.prep.withdrawn]
+        self.kf: list[Value] = [nums.zero if w else nums.one for w in self.prep.withdrawn]
+        self.dist_of = Distributor(self.prep, nums, split)
+        self.log = StageLog(nums, self.names, self.prep.valid)
+
+    def hopefuls(self) -> list[int]:
+        """Hopeful candidates, in candidate order."""
+        return [c for c in range(self.n) if self.status[c] == HOPEFUL]
+
+    def elected(self) -> list[int]:
+        """Elected candidates, in candidate order."""
+        return [c for c in range(self.n) if self.status[c] == ELECTED]
+
+    def distribute(self) -> Distribution:
+        """Every ballot distributed with the present keep values."""
+        return self.dist_of.distribute(self.status, self.kf)
+
+    def quota_of(self, dist: Distribution) -> Value:
+        """[PRF B.2.b] Σ votes ÷ (seats + 1), truncated, plus 10**-places (exact: no epsilon)."""
+        nums = self.nums
+        q = nums.div_int(dist.total_votes(), self.seats + 1)
+        return q if nums.exact else q + nums.epsilon
+
+    def seats_left(self) -> int:
+        """Seats not yet filled."""
+        return self.seats - len(self.log.elected)
+
+    def exclude(
+        self, c: int, kind: Literal["eliminated", "excluded"], before: Distribution
+    ) -> None:
+        """Exclude ``c`` after the latest stage (keep value 0); ``before``: the distribution
+        its transfers start from."""
+        self.log.exclude(c, kind, before)
+        self.status[c] = EXCLUDED
+        self.kf[c] = self.nums.zero
+
+    def before_next(self) -> Distribution:
+        """The distribution the next exclusion starts from: the latest stage's, or (after
+        other exclusions since) the present one."""
+        last = self.log._last
+        return last if last is not None and not self.log.has_movers else self.distribute()
+
+    def forced(self, stage: int) -> None:
+        """Rulebook exclusions at the start of ``stage`` (at stage 1: before the count)."""
+        log, names = self.log, self.names
+        found = self.rules.forced_exclusions(
+            stage, [names[c] for c in log.elected], [names[c] for c in self.hopefuls()]
+        )
+        for name, reason in found:
+            c = names.index(name)
+            if not log.rounds:
+                self.status[c], self.kf[c] = EXCLUDED, self.nums.zero
+                log.notes.append(f"Before stage 1: {name} excluded before the count: {reason}")
+                continue
+            self.exclude(c, "excluded", self.before_next())
+            log.notes.append(f"Stage {stage}: {name} excluded: {reason}")
+
+    def elect(self, winners: Sequence[int]) -> None:
+        """Elect ``winners`` at the latest stage, unless a group minimum bars one (excluded)."""
+        for c in winners:
+            if barred(self.log, self.rules, c):
+                self.exclude(c, "excluded", self.before_next())
+                continue
+            self.status[c] = ELECTED
+            self.log.elect(c)
+
+    def close(self, quota: Value) -> bool:
+        """Add a last stage if the count has none or exclusions wait for one; True if added.
+
+        ``quota``: the quota in force (found here if there is no stage yet).
+        """
+        log = self.log
+        if log.rounds and not log.has_movers:
+            return False
+        dist = self.distribute()
+        log.add(dist, quota if log.rounds else self.quota_of(dist), self.status)
+        return True
+
+    def elect_remaining(self, order: Sequence[int], why: str) -> None:
+        """Elect the hopefuls in ``order`` to the seats left, if any; ``why`` ends the note."""
+        if order and self.seats_left() > 0:
+            log = self.log
+            chosen = elect_remaining(log, self.rules, order, self.seats, self.status)
+            log.notes.append(
+                f"Stage {log.stage}: {', '.join(self.names[c] for c in chosen)} {why}."
+            )
+
+    def lot(self, tied: Sequence[int], purpose: str, stage: int, why: str) -> tuple[int, TieBreak]:
+        """Choose one of ``tied`` by lot (:func:`lot_choice` with the count's seed or order)."""
+        return lot_choice(
+            self.names,
+            tied,
+            purpose,
+            stage,
+            seed=self.opts.seed,
+            lot_order=self.opts.lot_order,
+            why=why,
+        )
+
+    def result(self, description: str) -> CountResult:
+        """The finished count (RON applied); ``description`` (the rule in words) heads the notes."""
+        log, prep, nums = self.log, self.prep, self.nums
+        for stage in sorted(self.rules.withdrawals):
+            if stage > log.stage:
+                who = ", ".join(self.rules.withdrawals[stage])
+                log.notes.append(
+                    f"Withdrawal of {who} before stage {stage} not applied: "
+                    f"the count ended at stage {log.stage}."
+                )
+        places = nums.precision if isinstance(nums, Guarded) else nums.places
+        if isinstance(nums, Exact):
+            log.notes.append("Values are exact fractions; the sheet shows them to 12 places.")
+        result = CountResult(
+            method=self.method,
+            candidates=list(prep.names),
+            seats=self.seats,
+            elected=[prep.names[c] for c in log.elected],
+            rounds=log.rounds,
+            total_ballots=Fraction(prep.valid + prep.blank),
+            undervotes=Fraction(prep.blank),
+            title=self.election.title,
+            decimal_places=places,
+            options=self.opts.record,
+            notes=[description, *self.opts.notes(), *log.notes],
+        )
+        if self.opts.ron is not None:
+            apply_ron(result, self.opts.ron)
+        return result
+
+
 # --------------------------------------------------------------------------- the Droop family
 
 
@@ -834,19 +1000,102 @@ class DroopFamilyRule:
     allow_equal: bool
     citation: str = ""
 
+    def describe(self) -> str:
+        """The rule's settings in words, for the head of the notes."""
+        o = self.omega
+        digits = len(str(o.denominator)) - 1
+        omega = f"10^-{digits}" if o == Fraction(1, 10**digits) else str(o)
+        return (
+            f"Arithmetic: {self.nums.describe()}; omega {omega} (the iteration ends when the "
+            f"total surplus is {'at most' if self.omega_inclusive else 'below'} it); "
+            f"sure losers defeated together: {'yes' if self.batch_defeat else 'no'}."
+        )
 
-def count_droop_family(
-    election: Election,
-    rule: DroopFamilyRule,
-    *,
-    seats: int | None,
-    seed: int | str | None,
-    ron: str | None,
-    minimums: Sequence[GroupMinimum],
-    withdrawals: Mapping[int, Sequence[str]] | None,
-    lot_order: Sequence[str] | None,
-    options: dict[str, object],
-) -> CountResult:
+
+def droop_parametric_rule(
+    method: str,
+    split: str,
+    arithmetic: str = "guarded",
+    precision: int | None = None,
+    guard: int | None = None,
+    omega: int | None = None,
+    batch_defeat: bool = True,
+) -> tuple[DroopFamilyRule, dict[str, object]]:
+    """The rule of Droop's ``meek.py`` (Meek or Warren), and its options as in force.
+
+    Defaults as Droop: guarded 18 places + 9 guard digits, omega 10⁻⁹;
+    rational: omega 10⁻¹⁰; fixed: 9 places, omega 10^-(2/3 of the places).
+    The options come back with the defaults filled in (``precision`` and
+    ``guard`` only where the arithmetic uses them, else as given), ready for
+    ``CountResult.options``.
+    """
+    nums: Numbers
+    if arithmetic == "guarded":
+        precision = 18 if precision is None else precision
+        guard = precision // 2 if guard is None else guard
+        nums = Guarded(precision, guard)
+        omega = precision // 2 if omega is None else omega
+    elif arithmetic == "fixed":
+        precision = 9 if precision is None else precision
+        nums = FixedPoint(precision)
+        omega = precision * 2 // 3 if omega is None else omega
+    elif arithmetic == "rational":
+        nums = Exact()
+        omega = 10 if omega is None else omega
+    else:
+        raise ValueError(f"arithmetic must be guarded, fixed or rational, not {arithmetic!r}")
+    rule = DroopFamilyRule(
+        method=method,
+        nums=nums,
+        split=split,
+        omega=Fraction(1, 10**omega),
+        omega_inclusive=True,
+        clamp_surplus=True,  # see meek.py, "Known deviations"
+        batch_defeat=batch_defeat,
+        allow_equal=True,
+    )
+    given = {"arithmetic": arithmetic, "precision": precision, "guard": guard, "omega": omega}
+    options = {k: v for k, v in given.items() if v is not None}
+    options["batch_defeat"] = batch_defeat
+    return rule, options
+
+
+def droop_parametric_method(method: str, split: str, doc: str) -> Callable[..., CountResult]:
+    """The count function of Droop's parametric rule ``method``, which splits a vote by ``split``.
+
+    Droop's Meek ("truncate") and Warren ("warren") differ in nothing else: the
+    function takes the STV contract's options and Droop's (``arithmetic``,
+    ``precision``, ``guard``, ``omega``, ``batch_defeat``; see
+    :func:`droop_parametric_rule`) and records them with their defaults filled in.
+    """
+
+    def count(
+        election: Election,
+        *,
+        seats: int | None = None,
+        seed: int | str | None = None,
+        ron: str | None = None,
+        minimums: Sequence[MinimumSpec] = (),
+        withdrawals: Mapping[int, Sequence[str]] | None = None,
+        lot_order: Sequence[str] | None = None,
+        arithmetic: str = "guarded",
+        precision: int | None = None,
+        guard: int | None = None,
+        omega: int | None = None,
+        batch_defeat: bool = True,
+    ) -> CountResult:
+        rule, variant = droop_parametric_rule(
+            method, split, arithmetic, precision, guard, omega, batch_defeat
+        )
+        opts = stv_options(election, seats, seed, ron, minimums, withdrawals, lot_order, **variant)
+        return count_droop_family(election, rule, opts)
+
+    count.__name__ = count.__qualname__ = "count_" + method.replace("-", "_")
+    count.__doc__ = doc
+    return count
+
+
+def count_droop_family(election: Election, rule: DroopFamilyRule, opts: StvOptions) -> CountResult:
     """Count ``election`` by a rule of the Droop family (see :class:`DroopFamilyRule`).
 
     The loop is that of the PRF reference Meek rule (clauses in brackets),
@@ -867,74 +1116,32 @@ def count_droop_family(
     * [C] elect the remaining hopeful candidates if seats are left.
     """
     nums = rule.nums
-    prep = prepare(election, rule.method, allow_equal=rule.allow_equal)
-    names = prep.names
-    n = len(names)
-    seats = election.seats if seats is None else seats
-    if seats < 1:
-        raise ValueError(f"seats must be at least 1, not {seats}")
-    if ron is not None and ron not in names:
-        raise ValueError(f"RON candidate {ron!r} is not standing")
-    rules = CountRules(
-        seats, tuple(minimums), {k: tuple(v) for k, v in (withdrawals or {}).items()}
+    count = KeepValueCount(
+        election, rule.method, nums, rule.split, opts, allow_equal=rule.allow_equal
     )
-    log = StageLog(nums, names, prep.valid)
-    status = [EXCLUDED if w else HOPEFUL for w in prep.withdrawn]
-    kf: list[Value] = [nums.zero if w else nums.one for w in prep.withdrawn]
-    dist_of = Distributor(prep, nums, rule.split)
+    log, names, kf = count.log, count.names, count.kf
     omega = nums.of(rule.omega)
     iterations_note: list[str] = []
-
-    def distribute() -> Distribution:
-        return dist_of.distribute(status, kf)
-
-    def quota_of(dist: Distribution) -> Value:
-        # [B.2.b] quota: Σ votes ÷ (seats + 1), truncated, plus 10**-places.
-        q = nums.div_int(dist.total_votes(), seats + 1)
-        return q if nums.exact else q + nums.epsilon
-
-    def hopefuls() -> list[int]:
-        return [c for c in range(n) if status[c] == HOPEFUL]
-
-    def exclude(c: int, kind: Literal["eliminated", "excluded"], before: Distribution) -> None:
-        log.exclude(c, kind, before)
-        status[c] = EXCLUDED
-        kf[c] = nums.zero  # [B.3] keep factor of a defeated candidate is 0
-
-    def forced(stage: int) -> None:
-        found = rules.forced_exclusions(
-            stage, [names[c] for c in log.elected], [names[c] for c in hopefuls()]
-        )
-        for name, reason in found:
-            c = names.index(name)
-            if not log.rounds:
-                status[c], kf[c] = EXCLUDED, nums.zero
-                log.notes.append(f"Before stage 1: {name} excluded before the count: {reason}")
-                continue
-            before = log._last if not log.has_movers else distribute()
-            exclude(c, "excluded", before)  # type: ignore[arg-type]
-            log.notes.append(f"Stage {stage}: {name} excluded: {reason}")
-
     quota: Value = nums.zero
     while True:
-        forced(log.stage + 1)
-        seats_left = seats - len(log.elected)
+        count.forced(log.stage + 1)
+        seats_left = count.seats_left()
         # [B.1] Test count complete.
-        if seats_left <= 0 or len(hopefuls()) <= seats_left:
+        if seats_left <= 0 or len(count.hopefuls()) <= seats_left:
             break
         # [B.2] Iterate.
         last_surplus: Value | None = None
         iterations = 0
         while True:
             iterations += 1
-            dist = distribute()  # [B.2.a]
-            quota = quota_of(dist)  # [B.2.b]
+            dist = count.distribute()  # [B.2.a]
+            quota = count.quota_of(dist)  # [B.2.b]
             # [B.2.c] Find winners (candidate order).
             if nums.exact:
-                winners = [c for c in hopefuls() if nums.cmp(dist.votes[c], quota) > 0]
+                winners = [c for c in count.hopefuls() if nums.cmp(dist.votes[c], quota) > 0]
             else:
-                winners = [c for c in hopefuls() if dist.votes[c] >= quota]
-            elected_now = [c for c in range(n) if status[c] == ELECTED] + winners
+                winners = [c for c in count.hopefuls() if dist.votes[c] >= quota]
+            elected_now = count.elected() + winners
             # [B.2.d] Total surplus.
             surplus = sum((dist.votes[c] - quota for c in elected_now), nums.zero)
             if rule.clamp_surplus and surplus < 0:
@@ -951,7 +1158,7 @@ def count_droop_family(
                 outcome = "stable"
                 break
             batch = (
-                _safe_batch(nums, dist, hopefuls(), surplus, seats_left)
+                _safe_batch(nums, dist, count.hopefuls(), surplus, seats_left)
                 if rule.batch_defeat
                 else []
             )
@@ -962,21 +1169,15 @@ def count_droop_family(
             # [B.2.f] Update keep factors: kf × quota (rounded up) ÷ votes (rounded up).
             for c in elected_now:
                 kf[c] = nums.div(nums.mul(kf[c], quota, "up"), dist.votes[c], "up")
-        log.add(dist, quota, status)
+        log.add(dist, quota, count.status)
         stage = log.stage
         iterations_note.append(f"{stage}:{iterations}")
         if outcome == "elected":
-            for c in winners:
-                if barred(log, rules, c):  # a group minimum met by the other side
-                    exclude(c, "excluded", dist if not log.has_movers else distribute())
-                    continue
-                status[c] = ELECTED
-                log.elect(c)
+            count.elect(winners)
             continue
         if outcome == "batch":
-            for i, c in enumerate(batch):
-                before = dist if i == 0 else distribute()
-                exclude(c, "eliminated", before)
+            for c in batch:
+                count.exclude(c, "eliminated", count.before_next())
             log.notes.append(
                 f"Stage {stage}: {', '.join(names[c] for c in batch)} defeated together as sure "
                 f"losers: their votes and the total surplus {nums.text(surplus)} are less than "
@@ -984,22 +1185,17 @@ def count_droop_family(
             )
             continue
         # [B.3] Defeat low candidate; [T] ties: within the total surplus of the lowest.
-        hop = hopefuls()
+        hop = count.hopefuls()
         low = min(dist.votes[c] for c in hop)
         tied = [c for c in hop if nums.cmp(low + surplus, dist.votes[c]) >= 0]
         if len(tied) > 1:
-            loser, tb = lot_choice(
-                names,
+            loser, tb = count.lot(
                 tied,
                 "exclusion",
                 stage,
-                seed=seed,
-                lot_order=lot_order,
-                why=(
-                    f"votes within the total surplus {nums.text(surplus)} of the lowest "
-                    f"({nums.text(low)}) count as tied: "
-                    + ", ".join(f"{names[c]} {nums.text(dist.votes[c])}" for c in tied)
-                ),
+                f"votes within the total surplus {nums.text(surplus)} of the lowest "
+                f"({nums.text(low)}) count as tied: "
+                + ", ".join(f"{names[c]} {nums.text(dist.votes[c])}" for c in tied),
             )
             log.tie(tb)
         else:
@@ -1010,22 +1206,15 @@ def count_droop_family(
             else f"stable surplus {nums.text(surplus)}"
         )
         log.notes.append(f"Stage {stage}: {names[loser]} defeated, lowest ({reason}).")
-        exclude(loser, "eliminated", dist)
+        count.exclude(loser, "eliminated", dist)
     # [C] Count complete: elect remaining hopeful candidates while seats are left.
-    remaining = hopefuls()
-    if not log.rounds or log.has_movers:
-        dist = distribute()
-        if not log.rounds:
-            quota = quota_of(dist)
-        log.add(dist, quota, status)
-    if remaining and len(log.elected) < seats:
-        chosen = elect_remaining(log, rules, remaining, seats, status)
-        log.notes.append(
-            f"Stage {log.stage}: {', '.join(names[c] for c in chosen)} elected to the "
-            "remaining seats (hopeful candidates no more than the seats left)."
-        )
+    remaining = count.hopefuls()
+    count.close(quota)
+    count.elect_remaining(
+        remaining, "elected to the remaining seats (hopeful candidates no more than the seats left)"
+    )
     log.notes.insert(0, "Iterations per stage (stage:iterations): " + " ".join(iterations_note))
-    return finish(election, rule.method, log, prep, seats, ron, rules, options, nums)
+    return count.result(rule.describe())
 
 
 def barred(log: StageLog, rules: CountRules, c: int) -> bool:
@@ -1113,43 +1302,3 @@ def _safe_batch(
         return []
     return sorted(c for g in groups[: last + 1] for c in g)
 
-
-def finish(
-    election: Election,
-    method: str,
-    log: StageLog,
-    prep: Prepared,
-    seats: int,
-    ron: str | None,
-    rules: CountRules,
-    options: dict[str, object],
-    nums: Numbers,
-) -> CountResult:
-    """The CountResult of a finished keep-value count (RON applied)."""
-    stages = log.stage
-    for stage in sorted(rules.withdrawals):
-        if stage > stages:
-            who = ", ".join(rules.withdrawals[stage])
-            log.notes.append(
-                f"Withdrawal of {who} before stage {stage} not applied: "
-                f"the count ended at stage {stages}."
-            )
-    places = nums.precision if isinstance(nums, Guarded) else nums.places
-    if isinstance(nums, Exact):
-        log.notes.append("Values are exact fractions; the sheet shows them to 12 places.")
-    result = CountResult(
-        method=method,
-        candidates=list(prep.names),
-        seats=seats,
-        elected=[prep.names[c] for c in log.elected],
-        rounds=log.rounds,
-        total_ballots=Fraction(prep.valid + prep.blank),
-        undervotes=Fraction(prep.blank),
-        title=election.title,
-        decimal_places=places,
-        options=options,
-        notes=log.notes,
-    )
-    if ron is not None:
-        apply_ron(result, ron)
-    return result

@@ -96,16 +96,14 @@ from selectorate.ballots import Election
 from selectorate.counting import registry
 from selectorate.counting.keep_value import (
     DroopFamilyRule,
-    Exact,
     FixedPoint,
-    Guarded,
-    Numbers,
     count_droop_family,
+    droop_parametric_method,
 )
 from selectorate.counting.result import CountResult
-from selectorate.counting.stv_rules import GroupMinimum
+from selectorate.counting.stv_rules import MinimumSpec, stv_options
 
-__all__ = ["PRF_RULE", "count_meek", "count_meek_droop", "droop_parametric_rule"]
+__all__ = ["PRF_RULE", "count_meek", "count_meek_droop"]
 
 #: [A] omega = 0.000001; [B.2.a], [B.2.f] nine decimal places.
 PRF_RULE = DroopFamilyRule(
@@ -126,109 +124,20 @@ def count_meek(
     seats: int | None = None,
     seed: int | str | None = None,
     ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
+    minimums: Sequence[MinimumSpec] = (),
     withdrawals: Mapping[int, Sequence[str]] | None = None,
     lot_order: Sequence[str] | None = None,
 ) -> CountResult:
     """Count ``election`` by the PR Foundation reference Meek rule (see the module docstring)."""
-    options: dict[str, object] = {"omega": "0.000001", "arithmetic": "fixed, 9 places"}
-    return count_droop_family(
-        election,
-        PRF_RULE,
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        lot_order=lot_order,
-        options=options,
-    )
+    opts = stv_options(election, seats, seed, ron, minimums, withdrawals, lot_order)
+    return count_droop_family(election, PRF_RULE, opts)
 
 
-def droop_parametric_rule(
-    method: str,
-    split: str,
-    *,
-    arithmetic: str = "guarded",
-    precision: int | None = None,
-    guard: int | None = None,
-    omega: int | None = None,
-    batch_defeat: bool = True,
-) -> tuple[DroopFamilyRule, dict[str, object]]:
-    """The rule of Droop's ``meek.py`` (Meek or Warren) with its options and their defaults.
-
-    Defaults as Droop: guarded 18 places + 9 guard digits, omega 10⁻⁹;
-    rational: omega 10⁻¹⁰; fixed: 9 places, omega 10^-(2/3 of the places).
-    """
-    nums: Numbers
-    if arithmetic == "guarded":
-        p = 18 if precision is None else precision
-        g = p // 2 if guard is None else guard
-        nums = Guarded(p, g)
-        o = p // 2 if omega is None else omega
-    elif arithmetic == "fixed":
-        p = 9 if precision is None else precision
-        nums = FixedPoint(p)
-        o = p * 2 // 3 if omega is None else omega
-    elif arithmetic == "rational":
-        nums = Exact()
-        o = 10 if omega is None else omega
-    else:
-        raise ValueError(f"arithmetic must be guarded, fixed or rational, not {arithmetic!r}")
-    rule = DroopFamilyRule(
-        method=method,
-        nums=nums,
-        split=split,
-        omega=Fraction(1, 10**o),
-        omega_inclusive=True,
-        clamp_surplus=True,  # see "Known deviations"
-        batch_defeat=batch_defeat,
-        allow_equal=True,
-    )
-    options: dict[str, object] = {
-        "arithmetic": nums.describe(),
-        "omega": f"1/10^{o}",
-        "batch_defeat": "safe" if batch_defeat else "none",
-    }
-    return rule, options
-
-
-def count_meek_droop(
-    election: Election,
-    *,
-    seats: int | None = None,
-    seed: int | str | None = None,
-    ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
-    withdrawals: Mapping[int, Sequence[str]] | None = None,
-    lot_order: Sequence[str] | None = None,
-    arithmetic: str = "guarded",
-    precision: int | None = None,
-    guard: int | None = None,
-    omega: int | None = None,
-    batch_defeat: bool = True,
-) -> CountResult:
-    """Count ``election`` by Droop's parametric Meek (see the module docstring)."""
-    rule, options = droop_parametric_rule(
-        "meek-droop",
-        "truncate",
-        arithmetic=arithmetic,
-        precision=precision,
-        guard=guard,
-        omega=omega,
-        batch_defeat=batch_defeat,
-    )
-    return count_droop_family(
-        election,
-        rule,
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        lot_order=lot_order,
-        options=options,
-    )
+count_meek_droop = droop_parametric_method(
+    "meek-droop",
+    "truncate",  # both parts of the split truncated (OpenSTV's rounding)
+    "Count ``election`` by Droop's parametric Meek (see the module docstring).",
+)
 
 
 registry.register(

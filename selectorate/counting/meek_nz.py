@@ -98,27 +98,23 @@ from selectorate.ballots import Election
 from selectorate.counting import registry
 from selectorate.counting.keep_value import (
     ELECTED,
-    EXCLUDED,
-    HOPEFUL,
     Distribution,
-    Distributor,
     FixedPoint,
-    StageLog,
+    KeepValueCount,
     Value,
-    barred,
-    elect_remaining,
-    finish,
-    lot_choice,
-    prepare,
 )
 from selectorate.counting.result import CountResult, TieBreak
-from selectorate.counting.stv_rules import CountRules, GroupMinimum
+from selectorate.counting.stv_rules import MinimumSpec, StvOptions, stv_options
 
 __all__ = ["count_meek_nz", "nz_prns"]
 
 METHOD = "meek-nz"
 NUMS = FixedPoint(9)  # [cl.5, cl.10, cl.17] 9 decimal digits after the point
 SURPLUS_LIMIT = Fraction(1, 10**4)  # [cl.13] total surplus less than 0.0001
+DESCRIPTION = (
+    "Arithmetic: fixed-point decimal arithmetic (9 places), every product rounded up "
+    "(cl.10, cl.17); surplus limit 0.0001 (cl.13)."
+)
 
 
 def nz_prns(candidates: int, vacancies: int, valid: int, variant: str = "schedule") -> list[int]:
@@ -159,7 +155,7 @@ def count_meek_nz(
     seats: int | None = None,
     seed: int | str | None = None,
     ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
+    minimums: Sequence[MinimumSpec] = (),
     withdrawals: Mapping[int, Sequence[str]] | None = None,
     lot_order: Sequence[str] | None = None,
     tiebreak: Literal["prn", "lot"] = "prn",
@@ -169,92 +165,46 @@ def count_meek_nz(
     """Count ``election`` by NZ Schedule 1A (see the module docstring)."""
     if tiebreak not in ("prn", "lot"):
         raise ValueError(f"tiebreak must be 'prn' or 'lot', not {tiebreak!r}")
-    count = _NZCount(election, seats, seed, lot_order, tiebreak, prng)
-    rules = CountRules(
-        count.seats, tuple(minimums), {k: tuple(v) for k, v in (withdrawals or {}).items()}
-    )
-    if ron is not None and ron not in count.names:
-        raise ValueError(f"RON candidate {ron!r} is not standing")
-    count.run(rules, exclude_at_first_step)
-    options: dict[str, object] = {
-        "arithmetic": "fixed, 9 places",
-        "surplus limit": "0.0001",
-        "tiebreak": tiebreak,
-        "prng": prng,
-        "exclude_at_first_step": exclude_at_first_step,
-    }
-    return finish(election, METHOD, count.log, count.prep, count.seats, ron, rules, options, NUMS)
+    variant = {"tiebreak": tiebreak, "prng": prng, "exclude_at_first_step": exclude_at_first_step}
+    opts = stv_options(election, seats, seed, ron, minimums, withdrawals, lot_order, **variant)
+    count = _NZCount(election, opts, tiebreak, prng)
+    count.run(exclude_at_first_step)
+    return count.result(DESCRIPTION)
 
 
-class _NZCount:
+class _NZCount(KeepValueCount):
     """The state of one Schedule 1A count."""
 
-    def __init__(
-        self,
-        election: Election,
-        seats: int | None,
-        seed: int | str | None,
-        lot_order: Sequence[str] | None,
-        tiebreak: str,
-        prng: str,
-    ) -> None:
-        self.prep = prepare(election, METHOD)
-        self.names = self.prep.names
-        self.n = len(self.names)
-        self.seats = election.seats if seats is None else seats
-        if self.seats < 1:
-            raise ValueError(f"seats must be at least 1, not {self.seats}")
-        self.seed, self.lot_order, self.tiebreak, self.prng = seed, lot_order, tiebreak, prng
-        self.status = [EXCLUDED if w else HOPEFUL for w in self.prep.withdrawn]
-        self.kf: list[Value] = [0 if w else NUMS.one for w in self.prep.withdrawn]
-        self.dist_of = Distributor(self.prep, NUMS, "both-up")  # [cl.10]
-        self.log = StageLog(NUMS, self.names, self.prep.valid)
+    def __init__(self, election: Election, opts: StvOptions, tiebreak: str, prng: str) -> None:
+        super().__init__(election, METHOD, NUMS, "both-up", opts)  # [cl.10] both parts up
+        self.tiebreak, self.prng = tiebreak, prng
         self.history: list[list[Value]] = []  # votes at every step, for AAFD [cl.40]
         self.step = 0
         self.steps_of_stage: list[str] = []
         self._prns: list[int] | None = None
 
-    # ------------------------------------------------------------------ helpers
-
-    def hopefuls(self) -> list[int]:
-        return [c for c in range(self.n) if self.status[c] == HOPEFUL]
-
-    def elected(self) -> list[int]:
-        return [c for c in range(self.n) if self.status[c] == ELECTED]
-
-    def distribute(self) -> Distribution:
-        return self.dist_of.distribute(self.status, self.kf)
-
-    def quota(self, dist: Distribution) -> Value:
-        # [cl.5], [cl.11] q = (v − vnt) ÷ (n + 1) + 0.000 000 001, truncated to 9 digits.
+    def quota_of(self, dist: Distribution) -> Value:
+        """[cl.5], [cl.11] q = (v − vnt) ÷ (n + 1) + 0.000 000 001, truncated to 9 digits."""
         return NUMS.div_int(self.dist_of.valid_units - dist.exhausted, self.seats + 1) + 1
-
-    def exclude(
-        self, c: int, kind: Literal["eliminated", "excluded"], before: Distribution
-    ) -> None:
-        self.log.exclude(c, kind, before)
-        self.status[c] = EXCLUDED
-        self.kf[c] = NUMS.zero
 
     # ------------------------------------------------------------------ the count
 
-    def run(self, rules: CountRules, exclude_at_first_step: bool) -> None:
+    def run(self, exclude_at_first_step: bool) -> None:
         """Steps until counting is complete [cl.3]."""
-        self.rules = rules
-        log, names = self.log, self.names
+        log = self.log
         new_stage = True
         quota: Value = 0
         while True:
             if new_stage:
-                self.forced(rules)
+                self.forced(log.stage + 1)
                 new_stage = False
-            seats_left = self.seats - len(log.elected)
+            seats_left = self.seats_left()
             if seats_left <= 0 or len(self.hopefuls()) <= seats_left:
                 break  # [cl.3] counting complete
             self.step += 1
             dist = self.distribute()  # [cl.10]; step 1: first preferences
             self.history.append(dist.votes)
-            quota = self.quota(dist)  # [cl.5] / [cl.11]
+            quota = self.quota_of(dist)  # [cl.5] / [cl.11]
             votes = dist.votes
             # [cl.6] / [cl.12] hopeful candidates with votes equal to or above the quota.
             reached = sorted(
@@ -283,20 +233,13 @@ class _NZCount:
                 new_stage = True
         # [cl.3] the hopeful candidates become successful.
         remaining = self.hopefuls()
-        if not log.rounds or log.has_movers:
-            dist = self.distribute()
-            if not log.rounds:
-                quota = self.quota(dist)
-            log.add(dist, quota, self.status)
+        if self.close(quota):
             self.steps_of_stage.append(f"{log.stage}:(after step {self.step})")
-        if remaining and len(log.elected) < self.seats:
-            last = log._last
-            order = sorted(remaining, key=lambda c: (-last.votes[c], c)) if last else remaining
-            chosen = elect_remaining(log, rules, order, self.seats, self.status)
-            log.notes.append(
-                f"Stage {log.stage}: {', '.join(names[c] for c in chosen)} successful: hopeful "
-                "and successful candidates no more than the vacancies (cl.3)."
-            )
+        last = log._last
+        self.elect_remaining(
+            sorted(remaining, key=lambda c: (-last.votes[c], c)) if last else remaining,
+            "successful: hopeful and successful candidates no more than the vacancies (cl.3)",
+        )
         log.notes.insert(0, "Step of each stage (stage:step): " + " ".join(self.steps_of_stage))
 
     def record(
@@ -314,11 +257,7 @@ class _NZCount:
         log, names = self.log, self.names
         log.add(dist, quota, self.status)
         self.steps_of_stage.append(f"{log.stage}:{self.step}")
-        for c in winners:
-            if barred(log, self.rules, c):  # a group minimum met by the other side
-                self.exclude(c, "excluded", dist if not log.has_movers else self.distribute())
-                continue
-            log.elect(c)
+        self.elect(winners)  # a group minimum met by the other side bars some
         if len(reached) > seats_left:
             log.notes.append(
                 f"Stage {log.stage}: {len(reached)} candidates reached the quota for "
@@ -399,15 +338,8 @@ class _NZCount:
             )
         aafd = ("AAFD (cl.40): " + "; ".join(steps) + "; ") if steps else ""
         if self.tiebreak == "lot":
-            chosen, tb = lot_choice(
-                names,
-                remaining,
-                "exclusion",
-                self.log.stage,
-                seed=self.seed,
-                lot_order=self.lot_order,
-                why=aafd + "equal at every step",
-            )
+            why = aafd + "equal at every step"
+            chosen, tb = self.lot(remaining, "exclusion", self.log.stage, why)
             tb.tied = tied_names
             return chosen, tb
         prns = self.prns_at_step()
@@ -434,25 +366,6 @@ class _NZCount:
         if self.step % 2 == 1:
             return list(self._prns)
         return [10_000 - p for p in self._prns]
-
-    def forced(self, rules: CountRules) -> None:
-        """Rulebook exclusions at the start of a stage (keep value 0)."""
-        stage = self.log.stage + 1
-        found = rules.forced_exclusions(
-            stage,
-            [self.names[c] for c in self.log.elected],
-            [self.names[c] for c in self.hopefuls()],
-        )
-        for name, reason in found:
-            c = self.names.index(name)
-            if not self.log.rounds:
-                self.status[c], self.kf[c] = EXCLUDED, NUMS.zero
-                self.log.notes.append(f"Before stage 1: {name} excluded before the count: {reason}")
-                continue
-            before = self.log._last if not self.log.has_movers else self.distribute()
-            assert before is not None
-            self.exclude(c, "excluded", before)
-            self.log.notes.append(f"Stage {stage}: {name} excluded: {reason}")
 
 
 registry.register(

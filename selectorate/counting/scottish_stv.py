@@ -79,7 +79,7 @@ from selectorate.ballots import Election
 from selectorate.counting import registry
 from selectorate.counting.gregory import GregoryCount, Units
 from selectorate.counting.result import CountResult, TieBreak
-from selectorate.counting.stv_rules import GroupMinimum
+from selectorate.counting.stv_rules import MinimumSpec, stv_options
 
 __all__ = ["count_scottish_stv"]
 
@@ -93,22 +93,13 @@ def count_scottish_stv(
     seats: int | None = None,
     seed: int | str | None = None,
     ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
+    minimums: Sequence[MinimumSpec] = (),
     withdrawals: Mapping[int, Sequence[str]] | None = None,
     lot_order: Sequence[str] | None = None,
 ) -> CountResult:
     """Count ``election`` by SSI 2007/42 Sch. 1 rr.45–52 (see the module docstring)."""
-    count = GregoryCount(
-        election,
-        method=METHOD,
-        places=PLACES,
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        lot_order=lot_order,
-    )
+    opts = stv_options(election, seats, seed, ron, minimums, withdrawals, lot_order)
+    count = GregoryCount(election, method=METHOD, places=PLACES, opts=opts)
     # [r.46] quota: valid papers ÷ (councillors + 1), decimals ignored, plus one.
     quota = (count.valid // (count.seats + 1) + 1) * count.scale
     count.begin(quota)  # [r.45] first stage
@@ -157,8 +148,7 @@ def _deem_elected(count: GregoryCount, pending: list[int]) -> None:
 
 def _transfer_largest_surplus(count: GregoryCount, pending: list[int]) -> None:
     """[r.49(1)] Transfer the largest surplus; [r.48] all papers at their transfer value."""
-    top = max(count.votes[c] for c in pending)
-    tied = [c for c in pending if count.votes[c] == top]
+    tied = count.highest(pending)
     c = tied[0] if len(tied) == 1 else _break_tie(count, tied, "surplus", highest=True)
     pending.remove(c)
     total = count.votes[c]
@@ -174,9 +164,7 @@ def _transfer_largest_surplus(count: GregoryCount, pending: list[int]) -> None:
 
 def _exclude_lowest(count: GregoryCount) -> None:
     """[r.50] Exclude the continuing candidate with the fewest votes; [r.51] ties."""
-    cont = count.continuing()
-    low = min(count.votes[c] for c in cont)
-    tied = [c for c in cont if count.votes[c] == low]
+    tied = count.lowest()
     c = tied[0] if len(tied) == 1 else _break_tie(count, tied, "exclusion", highest=False)
     count.exclude([c])  # [r.50(4)] each paper keeps its present value
 

@@ -17,6 +17,11 @@ of parties, unions and students' unions add them on top:
 A method calls :meth:`CountRules.forced_exclusions` at the start of every
 stage and excludes whoever it returns before doing anything else, recording
 the reason it gives.
+
+Every STV method checks its contract options with :func:`stv_options`, which
+also gives what the method records in ``CountResult.options``: the keyword
+arguments in force, in a JSON-safe form that can be passed straight back to
+the method to count again (``selectorate verify`` does).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from selectorate.ballots import Election
 from selectorate.counting.result import Action, CountResult, TieBreak
 
 
@@ -124,3 +130,137 @@ def draw_lot(seed: int | str, purpose: str, stage: int, tied: Sequence[str]) -> 
         ", ".join(f"{n} {digests[n][:12]}…" for n in names)
     )
     return TieBreak(purpose=purpose, tied=tuple(names), chosen=chosen, method="lot", detail=detail)
+
+
+#: A group minimum as the STV methods take it: a :class:`GroupMinimum`, or its record
+#: ``{"name": ..., "minimum": ..., "members": [...]}`` as ``CountResult.options`` holds it.
+MinimumSpec = GroupMinimum | Mapping[str, object]
+
+
+def group_minimum(spec: MinimumSpec) -> GroupMinimum:
+    """``spec`` as a :class:`GroupMinimum` (a record ``{"name", "minimum", "members"}`` is read)."""
+    if isinstance(spec, GroupMinimum):
+        return spec
+    try:
+        name, minimum, members = spec["name"], spec["minimum"], spec["members"]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"a group minimum needs a name, a minimum and members, not {spec!r}"
+        ) from None
+    if isinstance(members, str) or not isinstance(members, Iterable):
+        raise ValueError(f"group {name!r}: members must be a list of names, not {members!r}")
+    if isinstance(minimum, bool) or not isinstance(minimum, int):
+        raise ValueError(f"group {name!r}: the minimum must be a whole number, not {minimum!r}")
+    return GroupMinimum(str(name), frozenset(str(m) for m in members), minimum)
+
+
+def minimum_record(group: GroupMinimum) -> dict[str, object]:
+    """How ``CountResult.options`` records ``group``: JSON-safe, members sorted."""
+    return {"name": group.name, "minimum": group.minimum, "members": sorted(group.members)}
+
+
+@dataclass(frozen=True, slots=True)
+class StvOptions:
+    """The STV contract's options for one count, checked against the election.
+
+    ``record`` is what the method puts in ``CountResult.options``: ``seats``
+    (always, as counted), ``seed``, ``ron``, ``minimums`` (records, see
+    :func:`minimum_record`), ``withdrawals`` (``{stage: [names]}``) and
+    ``lot_order`` when given, then the method's own options as given or
+    defaulted. Every value is JSON-safe and, read back, is accepted by the
+    method unchanged.
+    """
+
+    seats: int
+    seed: int | str | None
+    ron: str | None
+    rules: CountRules
+    lot_order: tuple[str, ...] | None
+    record: dict[str, object]
+
+    def notes(self) -> list[str]:
+        """The group minimums in words, for the head of the result's notes."""
+        return [
+            f"Group minimum {g.name!r}: at least {g.minimum} of the {self.seats} seats go to "
+            f"its members ({'; '.join(sorted(g.members))})."
+            for g in self.rules.minimums
+        ]
+
+
+def stv_options(
+    election: Election,
+    seats: int | None,
+    seed: int | str | None,
+    ron: str | None,
+    minimums: Sequence[MinimumSpec],
+    withdrawals: Mapping[int, Sequence[str]] | None,
+    lot_order: Sequence[str] | None = None,
+    **variant: object,
+) -> StvOptions:
+    """Check an STV method's contract options against ``election``; see :class:`StvOptions`.
+
+    The arguments are the contract's, in its order (``seats`` ``None``: the
+    election's); ``variant`` holds the method's own options, recorded as
+    given. Raises :class:`ValueError` for: seats not a whole number of at least
+    1; a RON candidate not standing; a minimum naming an unknown candidate or
+    outside 0..seats; a withdrawal stage not a whole number of at least 1
+    (a string of digits is read as one) or naming an unknown candidate; a
+    ``lot_order`` not listing every candidate exactly once.
+    """
+    n_seats = election.seats if seats is None else seats
+    if isinstance(n_seats, bool) or not isinstance(n_seats, int) or n_seats < 1:
+        raise ValueError(f"seats must be a whole number of at least 1, not {n_seats!r}")
+    names = election.names
+    known = set(names)
+    if ron is not None and ron not in known:
+        raise ValueError(f"RON candidate {ron!r} is not standing")
+    groups = tuple(group_minimum(m) for m in minimums)
+    for group in groups:
+        unknown = sorted(group.members - known)
+        if unknown:
+            raise ValueError(
+                f"group {group.name!r} names unknown candidate(s): {', '.join(unknown)}"
+            )
+        if not 0 <= group.minimum <= n_seats:
+            raise ValueError(f"group {group.name!r}: minimum {group.minimum} is not 0..{n_seats}")
+    stages: dict[int, tuple[str, ...]] = {}
+    for key, who in (withdrawals or {}).items():
+        stage = int(key) if isinstance(key, str) and key.strip().isdecimal() else key
+        if isinstance(stage, bool) or not isinstance(stage, int) or stage < 1:
+            raise ValueError(f"withdrawal stage must be a whole number of at least 1, not {key!r}")
+        names_out = (who,) if isinstance(who, str) else tuple(who)
+        unknown = sorted(set(names_out) - known)
+        if unknown:
+            raise ValueError(
+                f"withdrawal at stage {stage} names unknown candidate(s): {', '.join(unknown)}"
+            )
+        stages[stage] = stages.get(stage, ()) + names_out
+    stages = dict(sorted(stages.items()))
+    order = None if lot_order is None else tuple(lot_order)
+    if order is not None and (sorted(order) != sorted(names) or len(set(order)) != len(order)):
+        raise ValueError("lot_order must list every candidate exactly once")
+    record: dict[str, object] = {"seats": n_seats}
+    for key, value in (("seed", seed), ("ron", ron)):
+        if value is not None:
+            record[key] = value
+    if groups:
+        record["minimums"] = [minimum_record(g) for g in groups]
+    if stages:
+        record["withdrawals"] = {k: list(v) for k, v in stages.items()}
+    if order is not None:
+        record["lot_order"] = list(order)
+    record.update(variant)
+    return StvOptions(n_seats, seed, ron, CountRules(n_seats, groups, stages), order, record)
+
+
+def ballot_with(election: Election, rankings: tuple[tuple[int, ...], ...]) -> str:
+    """``ballot N`` or ``ballot N (label)``: the first ballot ranking ``rankings``, for errors.
+
+    Counts that merge identical ballots use it to name the ballot behind a bad group.
+    """
+    number, label = 0, None
+    for number, b in enumerate(election.ballots, start=1):  # noqa: B007
+        if b.rankings == rankings:
+            label = b.label
+            break
+    return f"ballot {number}" + (f" ({label})" if label else "")

@@ -78,7 +78,7 @@ from selectorate.counting.result import (
     CountResult,
     Round,
 )
-from selectorate.counting.stv_rules import CountRules, GroupMinimum
+from selectorate.counting.stv_rules import CountRules, GroupMinimum, group_minimum
 
 __all__ = [
     "FIXED_QUOTA_METHODS",
@@ -158,12 +158,13 @@ def _show(value: object) -> str:
 def recount_options(options: Mapping[str, object]) -> dict[str, object]:
     """Keyword options to count again with, from the options a result records.
 
-    A result read back from JSON holds plain values; the STV rulebook options
-    are turned back into what the methods take: ``minimums`` into
-    :class:`~selectorate.counting.stv_rules.GroupMinimum` values (recorded as
-    such, as ``{"name", "minimum", "members"}`` objects, or as the text
-    ``"women: at least 2 of Ann, Beth"`` or ``"women=2:Ann,Beth"``) and
-    ``withdrawals`` into ``{stage: (name, ...)}`` with whole-number stages.
+    The STV methods record options they take back as they are (minimums as
+    ``{"name", "minimum", "members"}`` objects, withdrawals as ``{stage:
+    [names]}``); this also reads what older results recorded: ``minimums`` as
+    the text ``"women: at least 2 of Ann, Beth"`` or ``"women=2:Ann,Beth"``
+    (ambiguous for names containing ", "), and ``withdrawals`` with stages as
+    strings. Minimums become :class:`~selectorate.counting.stv_rules.GroupMinimum`
+    values and withdrawals ``{stage: (name, ...)}`` with whole-number stages.
     """
     out = dict(options)
     if out.get("minimums"):
@@ -178,14 +179,8 @@ def recount_options(options: Mapping[str, object]) -> dict[str, object]:
 
 
 def _group_minimum(value: object) -> GroupMinimum:
-    if isinstance(value, GroupMinimum):
-        return value
-    if isinstance(value, Mapping):
-        return GroupMinimum(
-            str(value["name"]),
-            frozenset(str(n) for n in value["members"]),
-            int(value["minimum"]),
-        )
+    if isinstance(value, GroupMinimum | Mapping):
+        return group_minimum(value)
     text = str(value)
     match = re.fullmatch(r"(.+): at least (\d+) of (.+)", text)
     if match:

@@ -15,7 +15,7 @@ and ``kf`` the candidate's keep value,
 So a voter pays each elected candidate the same price ``kf`` for as long as
 the ballot can afford it, where Meek takes the same *fraction*. Everything else
 is Droop's parametric rule, shared with ``meek-droop``
-(:func:`selectorate.counting.keep_value.count_droop_family`):
+(:func:`selectorate.counting.keep_value.droop_parametric_method`):
 
 * quota = Σ votes ÷ (seats + 1), recalculated at every iteration (no
   epsilon with exact arithmetic; fixed point: truncated plus 10⁻ᵖ);
@@ -50,55 +50,16 @@ the last defeat, first preference only for a candidate ranked twice).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from selectorate.ballots import Election
 from selectorate.counting import registry
-from selectorate.counting.keep_value import count_droop_family
-from selectorate.counting.meek import droop_parametric_rule
-from selectorate.counting.result import CountResult
-from selectorate.counting.stv_rules import GroupMinimum
+from selectorate.counting.keep_value import droop_parametric_method
 
 __all__ = ["count_warren"]
 
-
-def count_warren(
-    election: Election,
-    *,
-    seats: int | None = None,
-    seed: int | str | None = None,
-    ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
-    withdrawals: Mapping[int, Sequence[str]] | None = None,
-    lot_order: Sequence[str] | None = None,
-    arithmetic: str = "guarded",
-    precision: int | None = None,
-    guard: int | None = None,
-    omega: int | None = None,
-    batch_defeat: bool = True,
-) -> CountResult:
-    """Count ``election`` by Warren's method as Droop implements it (see the module docstring)."""
-    rule, options = droop_parametric_rule(
-        "warren",
-        "warren",  # kept = kf if kf < w else w; passed on = w - kept
-        arithmetic=arithmetic,
-        precision=precision,
-        guard=guard,
-        omega=omega,
-        batch_defeat=batch_defeat,
-    )
-    return count_droop_family(
-        election,
-        rule,
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        lot_order=lot_order,
-        options=options,
-    )
-
+count_warren = droop_parametric_method(
+    "warren",
+    "warren",  # kept = kf if kf < w else w; passed on = w - kept
+    "Count ``election`` by Warren's method as Droop implements it (see the module docstring).",
+)
 
 registry.register(
     registry.Method(

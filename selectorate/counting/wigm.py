@@ -60,7 +60,7 @@ from selectorate.ballots import Election
 from selectorate.counting import registry
 from selectorate.counting.gregory import GregoryCount, Units
 from selectorate.counting.result import CountResult, TieBreak
-from selectorate.counting.stv_rules import GroupMinimum
+from selectorate.counting.stv_rules import MinimumSpec, stv_options
 
 __all__ = ["count_wigm"]
 
@@ -74,7 +74,7 @@ def count_wigm(
     seats: int | None = None,
     seed: int | str | None = None,
     ron: str | None = None,
-    minimums: Sequence[GroupMinimum] = (),
+    minimums: Sequence[MinimumSpec] = (),
     withdrawals: Mapping[int, Sequence[str]] | None = None,
     lot_order: Sequence[str] | None = None,
     batch_defeat: bool = False,
@@ -82,19 +82,10 @@ def count_wigm(
     """Count ``election`` by the PR Foundation reference WIGM rule (see the module docstring)."""
     if lot_order is None and election.metadata.get("blt.tie"):
         lot_order = [election.names[int(k) - 1] for k in election.metadata["blt.tie"].split()]
-    count = GregoryCount(
-        election,
-        method=METHOD,
-        places=PLACES,
-        seats=seats,
-        seed=seed,
-        ron=ron,
-        minimums=minimums,
-        withdrawals=withdrawals,
-        lot_order=lot_order,
+    opts = stv_options(
+        election, seats, seed, ron, minimums, withdrawals, lot_order, batch_defeat=batch_defeat
     )
-    if batch_defeat:
-        count.options["batch_defeat"] = True
+    count = GregoryCount(election, method=METHOD, places=PLACES, opts=opts)
     # [A.1] quota: valid ballots / (seats + 1), truncated to 4 places [D.4], plus 0.0001.
     quota = count.valid * count.scale // (count.seats + 1) + 1
     count.begin(quota)  # [A.2]-[A.5]
@@ -138,8 +129,7 @@ def _elect_winners(count: GregoryCount, pending: list[int]) -> None:
 
 def _transfer_high_surplus(count: GregoryCount, pending: list[int]) -> None:
     """[B.3] Transfer the largest surplus (possibly zero); [D.1] ties."""
-    top = max(count.votes[c] for c in pending)
-    tied = [c for c in pending if count.votes[c] == top]
+    tied = count.highest(pending)
     c = tied[0] if len(tied) == 1 else _break_tie(count, tied, "surplus")
     pending.remove(c)
     vote = count.votes[c]
@@ -155,9 +145,7 @@ def _transfer_high_surplus(count: GregoryCount, pending: list[int]) -> None:
 
 def _defeat_low(count: GregoryCount) -> None:
     """[B.4] Defeat the hopeful candidate with the lowest vote; [D.1] ties."""
-    cont = count.continuing()
-    low = min(count.votes[c] for c in cont)
-    tied = [c for c in cont if count.votes[c] == low]
+    tied = count.lowest()
     c = tied[0] if len(tied) == 1 else _break_tie(count, tied, "defeat")
     count.exclude([c])
 

@@ -11,6 +11,15 @@ from types import ModuleType
 
 #: procedure name (as used in rulebook files) -> module path. Add new procedures here.
 PROCEDURES: dict[str, str] = {
+    "eligibility": "selectorate.procedures.eligibility",
+    "nec": "selectorate.procedures.nec",
+    "conference": "selectorate.procedures.conference",
+    "leadership": "selectorate.procedures.leadership",
+    "trigger_ballot": "selectorate.procedures.trigger_ballot",
+    "reselection": "selectorate.procedures.reselection",
+    "selection": "selectorate.procedures.selection",
+    "motion": "selectorate.procedures.motion",
+    "general_secretary": "selectorate.procedures.general_secretary",
 }
 
 

@@ -74,6 +74,19 @@ def _decode_option(value: object) -> object:
     return value
 
 
+def _decode_options(options: Mapping[str, object]) -> dict[str, object]:
+    """The ``options`` object read back. JSON keys are strings: the stages of the STV
+    option ``withdrawals`` (``{stage: [names]}``) become whole numbers again, so the
+    options can be passed straight back to the method."""
+    out = {str(k): _decode_option(v) for k, v in options.items()}
+    withdrawals = out.get("withdrawals")
+    if isinstance(withdrawals, dict) and all(
+        isinstance(k, str) and k.isdecimal() for k in withdrawals
+    ):
+        out["withdrawals"] = {int(k): v for k, v in withdrawals.items()}
+    return out
+
+
 def _round(rnd: Round) -> dict[str, object]:
     out: dict[str, object] = {
         "number": rnd.number,
@@ -251,7 +264,7 @@ def _read_result(obj: object, where: str) -> CountResult:
         undervotes=_fraction(_get(obj, "undervotes", where), f"{where}.undervotes"),
         title=str(_get(obj, "title", where)),
         decimal_places=None if places is None else int(places),  # type: ignore[arg-type]
-        options={str(k): _decode_option(v) for k, v in options.items()},
+        options=_decode_options(options),
         passes=[
             _read_result(p, f"{where}.passes[{i}]")
             for i, p in enumerate(_get(obj, "passes", where))  # type: ignore[arg-type]
