@@ -1038,6 +1038,6 @@ def version() -> None:
     _emit([f"selectorate {__version__}\n"], None)
 
 
-import selectorate.cli_rules  # noqa: E402,F401  (registers "selectorate rules")
 import selectorate.cli_party  # noqa: E402,F401  (registers "nominations", "trigger-ballot")
 import selectorate.cli_procedures  # noqa: E402,F401  (registers "eligibility", "whatif")
+import selectorate.cli_rules  # noqa: E402,F401  (registers "selectorate rules")

@@ -200,7 +200,12 @@ def whatif_command(
                 vary = key or whatif.threshold_key(rec)
             except ValueError as exc:
                 raise cli.UsageProblem(str(exc)) from None
-            scenarios = whatif.scenarios_varying(base, procedure, vary, _split(thresholds))
+            try:
+                scenarios = whatif.scenarios_varying(base, procedure, vary, _split(thresholds))
+            except UnknownRulebookError:
+                raise
+            except RulebookError as exc:
+                raise cli.UsageProblem(f"--thresholds: {exc.key}: {exc.problem}") from None
         else:
             ids = _split(rulebooks) if rulebooks else _labour_versions()
             scenarios = whatif.scenarios_from_rulebooks(ids, procedure)

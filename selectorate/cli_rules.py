@@ -34,7 +34,7 @@ from selectorate.rulebooks import (
     list_rulebooks,
     load_rulebook,
 )
-from selectorate.rulebooks.document import MISSING
+from selectorate.rulebooks.document import MISSING, flatten
 from selectorate.rulebooks.schema import show_value
 
 rules_app = typer.Typer(
@@ -103,11 +103,57 @@ def _value(value: Any) -> str:
     return "—" if value is MISSING else show_value(value)
 
 
-def _table(title: str, *columns: str) -> Table:
+def _table(title: str, *columns: str, no_wrap: Sequence[str] = ()) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=False)
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(c, overflow="fold", no_wrap=c in no_wrap, min_width=min(len(c), 12))
     return table
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A long text cut to ``limit`` characters (the full text is in ``show`` and JSON)."""
+    text = _value(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rows(key: str, value: Any) -> list[tuple[str, str]]:
+    """A list of tables as one row per entry (citations left out); anything else as one row."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [
+            (f"{key}[{i}]", ", ".join(f"{k} = {show_value(v)}" for k, v in entry.items()
+                                      if not _is_documentation(k)))
+            for i, entry in enumerate(value, start=1)
+        ]  # fmt: skip
+    return [(key, _value(value))]
+
+
+def _is_documentation(key: str) -> bool:
+    """Citations, notes and ⚠ readings: shown as text under the tables, not as rules."""
+    last = key.rsplit(".", 1)[-1]
+    return last in ("source", "notes", "uncertain", "note") or last.endswith("_source")
+
+
+def _paragraphs(title: str, items: Sequence[tuple[str, str]]) -> Text:
+    text = Text(f"{title}\n" if title else "")
+    for label, body in items:
+        text.append(f"  {label}: {body}\n" if label else f"  {body}\n")
+    return text
+
+
+def _documentation(key: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, list):
+        return [(key, str(v)) for v in value]
+    return [(key, str(value))]
+
+
+def _sources(origins: Sequence[Any]) -> Text:
+    """Each distinct origin once, by version then amendment number."""
+    seen: dict[tuple[str, int, str], tuple[str, str]] = {}
+    for o in origins:
+        if o is not None:
+            order = (o.version, o.amendment or 0, o.describe())
+            seen.setdefault(order, (o.describe(), o.source + (f" ({o.note})" if o.note else "")))
+    return _paragraphs("Sources", [seen[k] for k in sorted(seen)])
 
 
 # --------------------------------------------------------------------------- commands
@@ -121,21 +167,19 @@ def list_command(fmt: RulesFormat = _FORMAT) -> None:
     if fmt is RulesFormat.json:
         _json([b.to_dict() for b in books])
         return
-    table = _table("Rulebooks", "id", "organisation", "title", "status", "in force", "derived from",
-                   "procedures")  # fmt: skip
-    for b in books:
-        until = b.effective_to.isoformat() if b.effective_to else ""
-        table.add_row(
-            b.id,
-            b.organisation,
-            b.title,
-            b.status,
-            f"{b.effective_from.isoformat()} – {until}" if until else
-            f"from {b.effective_from.isoformat()}",
-            (b.derived_from or "") + (f" (+{b.amendments} amendments)" if b.amendments else ""),
-            ", ".join(b.procedures),
-        )  # fmt: skip
-    _print([table])
+    parts: list[RenderableType] = []
+    for organisation in dict.fromkeys(b.organisation for b in books):
+        table = _table(organisation, "id", "status", "in force", "derived from", "title",
+                       no_wrap=("id", "in force", "derived from"))  # fmt: skip
+        for b in (b for b in books if b.organisation == organisation):
+            start = b.effective_from.isoformat()
+            end = b.effective_to.isoformat() if b.effective_to else ""
+            until = f"{start} to {end}" if end else f"from {start}"
+            table.add_row(b.id, b.status, until, b.derived_from or "", b.title)
+        parts.append(table)
+    if not parts:
+        parts.append(Text("No rulebooks are shipped."))
+    _print(parts)
 
 
 def _header(book: Rulebook) -> Text:
@@ -151,8 +195,8 @@ def _header(book: Rulebook) -> Text:
         lines.append("derived: " + " -> ".join(book.lineage))
     lines.append(f"source: {m.source}")
     lines.extend(f"note: {n}" for n in m.notes)
-    lines.extend(f"uncertain: {u}" for u in m.uncertain)
-    return Text("\n".join(lines))
+    lines.extend(f"⚠ uncertain: {u}" for u in m.uncertain)
+    return Text("\n".join(lines) + "\n")
 
 
 @rules_app.command("show")
@@ -166,25 +210,40 @@ def show_command(
     if fmt is RulesFormat.json:
         _json(book.to_dict())
         return
-    from selectorate.rulebooks.document import flatten
-
     parts: list[RenderableType] = [_header(book)]
-    structure = _table("Organisation", "key", "value")
+    structure = _table("Organisation", "key", "value", no_wrap=("key",))
+    notes: list[tuple[str, str]] = []
     for key, value in flatten(book.organisation_data):
-        structure.add_row(key, _value(value))
-    parts.append(structure)
+        if _is_documentation(key):
+            notes.extend(_documentation(key, value))
+        else:
+            for row in _rows(key, value):
+                structure.add_row(*row)
+    parts.extend([structure, _paragraphs("", notes)])
     if book.amendments:
-        amendments = _table("Amendments", "version", "#", "procedure", "key", "before", "after",
-                            "source", "note")  # fmt: skip
+        amendments = _table("Amendments", "amendment", "rule", "before", "after",
+                            no_wrap=("amendment",))  # fmt: skip
+        cited = []
         for a in book.amendments:
-            amendments.add_row(a.version, str(a.index), a.procedure, a.key, _value(a.before),
-                               _value(a.after), a.source, a.note)  # fmt: skip
+            if _is_documentation(a.key):
+                cited.append(f"{a.origin.describe()} ({a.procedure}.{a.key})")
+            else:
+                amendments.add_row(a.origin.describe(), f"{a.procedure}.{a.key}",
+                                   _short(a.before), _short(a.after))  # fmt: skip
         parts.append(amendments)
+        if cited:
+            parts.append(Text(f"Citations and notes amended: {', '.join(cited)}\n"))
+        parts.append(_sources([a.origin for a in book.amendments]))
     for procedure in book.procedures:
-        rules = _table(f"{procedure}", "key", "value", "from", "source")
+        rules = _table(procedure, "key", "value", "from", no_wrap=("from",))
+        docs: list[tuple[str, str]] = []
         for rule in book.rules(procedure):
-            rules.add_row(rule.key, _value(rule.value), rule.origin.describe(), rule.origin.source)
-        parts.append(rules)
+            if _is_documentation(rule.key):
+                docs.extend(_documentation(rule.key, rule.value))
+            else:
+                for key, text in _rows(rule.key, rule.value):
+                    rules.add_row(key, text, rule.origin.describe())
+        parts.extend([rules, _paragraphs("", docs)])
     _print([Group(*parts)])
 
 
@@ -204,12 +263,19 @@ def diff_command(
     if not changes:
         _print([Text(f"{a.id} and {b.id} define the same rules.")])
         return
-    table = _table(f"{a.id} -> {b.id}", "section", "key", a.id, b.id, "by", "source")
-    for c in changes:
+    rules = [c for c in changes if not _is_documentation(c.key)]
+    docs = [c for c in changes if _is_documentation(c.key)]
+    table = _table(f"{a.id} -> {b.id}: {len(rules)} rules differ", "section", "key", a.id, b.id,
+                   "by", no_wrap=("by",))  # fmt: skip
+    for c in rules:
         by = c.origin.describe() if c.origin is not None else ""
-        source = c.origin.source if c.origin is not None else ""
-        table.add_row(c.section, c.key, _value(c.before), _value(c.after), by, source)
-    _print([table])
+        table.add_row(c.section, c.key, _short(c.before), _short(c.after), by)
+    parts: list[RenderableType] = [table]
+    if docs:
+        listing = ", ".join(f"{c.section}.{c.key}" for c in docs)
+        parts.append(Text(f"Citations and notes that also differ: {listing}\n"))
+    parts.append(_sources([c.origin for c in rules]))
+    _print(parts)
 
 
 cli.app.add_typer(rules_app, name="rules")

@@ -389,3 +389,35 @@ def test_example_register_reads() -> None:
     people = read_register(example)
     assert len(people) >= 10
     assert len({p.member_id for p in people}) == len(people)
+
+
+# --------------------------------------------------------------------------- the shipped rulebooks
+
+
+def test_shipped_labour_2014_contests() -> None:
+    from selectorate.rulebooks import load_rulebook
+
+    p = load_rulebook("labour-2014").procedure("eligibility")
+    assert p.contest("lab-deputy-2020").id == "lab-leader-2020"
+    ok = el.check_person(p, member(date(2016, 1, 12)), FREEZE_2016, contest="lab-leader-2016")
+    late = el.check_person(p, member(date(2016, 1, 13)), FREEZE_2016, contest="lab-leader-2016")
+    assert (ok.decision, late.decision) == ("eligible", "excluded")
+    # 2020: join by 20 Jan 2020; registered supporters 14-16 Jan, £25
+    freeze = date(2020, 1, 20)
+    assert el.check_person(p, member(freeze), freeze, contest="lab-leader-2020").decision == \
+        "eligible"  # fmt: skip
+    sup = supporter(date(2020, 1, 17), "25")
+    assert el.check_person(p, sup, freeze, contest="lab-leader-2020").decision == "excluded"
+
+
+def test_shipped_labour_2021_six_months_no_registered_supporters() -> None:
+    """2021: six months' membership (joined by 9 May 2021 for the 9 Nov 2021 freeze date of
+    that year's trigger ballots, optimismofthewill.com); registered supporters abolished."""
+    from selectorate.rulebooks import load_rulebook
+
+    p = load_rulebook("labour-2021").procedure("eligibility")
+    freeze = date(2021, 11, 9)
+    assert el.check_person(p, member(date(2021, 5, 9)), freeze).decision == "eligible"
+    assert el.check_person(p, member(date(2021, 5, 10)), freeze).decision == "excluded"
+    out = el.check_person(p, supporter(date(2021, 11, 1)), freeze)
+    assert out.reasons == ["registered supporters do not vote under this rulebook"]

@@ -308,3 +308,78 @@ def test_three_year_rule_counted_in_years_2014_text() -> None:
     assert conf.rule_change_timetable(p, submitted=2020, last_decided=2018).decision == "ruled out"
     out = conf.rule_change_timetable(p, submitted=2021, last_decided=2018)
     assert out.decision == "scheduled"
+
+
+def test_women_rounded_down_as_nus() -> None:
+    """NUS NEC block of 15: '50% (rounded down) for women' → 7 (rulebooks.md §8)."""
+    params = nec_params(seats=15, women_minimum="50%", women_rounding="down")
+    assert nec.women_seats(params) == 7
+    assert nec.women_seats(nec_params(seats=15, women_minimum="50%")) == 8
+
+
+def test_ron_seat_stays_unfilled() -> None:
+    names = ["Ann", "Bob", "RON"]
+    profile = [(50, ["Ann"]), (30, ["RON"]), (20, ["Bob"])]
+    election = _election(names, profile, 2)
+    params = nec_params(seats=2, method="stv", stv_options={"arithmetic": "rational"}, ron="RON")
+    out, result = nec.count_ballots(params, election)
+    assert "RON" not in result.elected and "Ann" in result.elected
+
+
+@pytest.mark.parametrize("module_name", ["eligibility", "nec", "conference"])
+def test_docstring_examples_validate(module_name: str) -> None:
+    """Each procedure module's docstring shows example TOML that its Params accepts."""
+    import importlib
+    import re
+    import textwrap
+    import tomllib
+
+    module = importlib.import_module(f"selectorate.procedures.{module_name}")
+    blocks = re.findall(r"::\n\n((?:    .*\n|\n)+)", module.__doc__ or "")
+    assert blocks
+    for block in blocks:
+        data = tomllib.loads(textwrap.dedent(block))
+        data.setdefault("source", "docstring")
+        msgspec.convert(data, module.Params)
+
+
+def test_reserved_group_in_bloc_vote() -> None:
+    params = nec_params(seats=3, reserved=[{"name": "FE", "seats": 1}])
+    totals = {"A": 9, "B": 8, "C": 7, "F": 1}
+    out = nec.elect_by_totals(params, totals, groups={"FE": {"F"}})
+    assert [d.subject for d in out.details if d.decision == "elected"] == ["A", "B", "F"]
+    assert any("C (7) passed over" in r and "FE" in r for r in out.reasons)
+
+
+def test_reserved_needs_seats_or_share() -> None:
+    with pytest.raises(msgspec.ValidationError, match="either seats"):
+        nec_params(reserved=[{"name": "FE"}])
+    with pytest.raises(msgspec.ValidationError, match="more seats reserved"):
+        nec_params(seats=3, reserved=[{"name": "FE", "seats": 4}])
+
+
+def test_students_union_block_of_fifteen() -> None:
+    """NUS NEC 'block of 15': 5 places for FE, 50% (rounded down) for women, RON, by STV."""
+    from selectorate.rulebooks import load_rulebook
+
+    params = load_rulebook("students-union-stv").procedure("nec")
+    assert (params.seats, nec.women_seats(params)) == (15, 7)
+    assert nec.reserved_seats(params, params.reserved[0]) == 5
+    assert params.ron == "RON" and params.method == "stv"
+
+
+def test_stv_count_with_two_minimums_and_ron() -> None:
+    names = ["Al", "Bo", "Cy", "Di", "Ed", "RON"]
+    profile = [(40, ["Al"]), (20, ["Bo", "Cy"]), (15, ["Cy", "Bo"]), (12, ["RON"]),
+               (8, ["Di", "Ed"]), (5, ["Ed", "Di"])]  # fmt: skip
+    election = _election(names, profile, 3)
+    params = nec_params(seats=3, method="stv", stv_method="ers97", women_minimum="1/3",
+                        reserved=[{"name": "FE", "seats": 1}], ron="RON")  # fmt: skip
+    # Di is a woman and a further-education student: her seat meets both minimums.
+    # (Each minimum is enforced on its own, as the counting core's CountRules does; two
+    # disjoint groups whose needs together fill the seats left are not enforced jointly.)
+    out, result = nec.count_ballots(params, election, women={"Di"}, groups={"FE": {"Di", "Ed"}})
+    assert "Di" in result.elected and len(result.elected) == 3
+    assert "RON" not in result.elected
+    figures = {f.name: f.value for f in out.figures}
+    assert figures["women needed"] == "1" and figures["FE needed"] == "1"

@@ -475,9 +475,8 @@ SHIPPED = shipped_ids()
 DERIVED = [
     r
     for r in SHIPPED
-    if "derived_from" in tomllib.loads((shipped_folder() / r / RULEBOOK_FILE).read_text())[
-        "rulebook"
-    ]
+    if "derived_from"
+    in tomllib.loads((shipped_folder() / r / RULEBOOK_FILE).read_text())["rulebook"]
 ]
 needs_shipped = pytest.mark.skipif(not SHIPPED, reason="no shipped rulebooks yet")
 
@@ -598,7 +597,7 @@ def test_rules_errors_are_one_line(books: Path):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     path = books / "base" / "fake.toml"
-    assert lines == [f"error: {path}: vacancy.rate: '15' is not a rate like \"15%\" or \"3/20\""]
+    assert lines == [f'error: {path}: vacancy.rate: \'15\' is not a rate like "15%" or "3/20"']
     unknown = runner.invoke(app, ["rules", "show", "labour-1066"])
     assert unknown.exit_code == 2
     assert unknown.output.startswith("error: no rulebook called 'labour-1066'")
@@ -614,3 +613,144 @@ def test_rules_list_is_deterministic_json_and_a_table():
     assert set(EXPECTED) <= set(ids)
     table = runner.invoke(app, ["rules", "list"])
     assert table.exit_code == 0 and "labour-2018" in table.output
+
+
+# ---------------------------------------------------- the shipped versions against the facts
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+HISTORY = SHARED / "facts" / "labour_history.json"
+needs_history = pytest.mark.skipif(not HISTORY.is_file(), reason="shared/facts is missing")
+
+
+def _pool(book, pool: str) -> int:
+    group = book.organisation.parliamentary_group
+    return group.commons_members + (group.european_members or 0 if pool == "mps_meps" else 0)
+
+
+@needs_shipped
+@pytest.mark.parametrize(
+    ("rid", "contest", "expected", "published"),
+    [
+        ("labour-2014", "vacancy", 35, "15% of 232 MPs, June 2015 (New Statesman)"),
+        ("labour-2015", "vacancy", 38, "15% of 232 MPs + 20 MEPs (Rentoul, Nov 2015)"),
+        ("labour-proposal-5pc", "vacancy", 13, "5% of the same 252 (the proposal's arithmetic)"),
+        ("labour-2018", "vacancy", 22, "10% of MPs and MEPs, Jan 2020 (LabourList)"),
+        ("labour-2021", "vacancy", 40, "'20% of MPs, or 40 on current numbers' (2021)"),
+    ],
+)
+def test_parliamentary_thresholds_from_each_version_match_the_published_ones(
+    rid, contest, expected, published
+):
+    from selectorate.procedures.numbers import required
+
+    book = load_rulebook(rid)
+    rule = getattr(book.procedure("leadership"), contest).parliamentary
+    need = required(parse_rate(rule.rate), _pool(book, rule.pool), "at_least",
+                    book.procedure("leadership").rounding)  # fmt: skip
+    assert need == expected, published
+
+
+@needs_shipped
+@needs_history
+def test_the_2016_challenge_and_the_2020_clp_stage_match_the_record():
+    from selectorate.procedures.numbers import required
+
+    history = json.loads(HISTORY.read_text(encoding="utf-8"))
+    lab2016 = next(
+        e for e in history["labour_leadership_elections"] if e["id"] == "lab-leader-2016"
+    )
+    rule2016 = lab2016["trigger"]["challenger_threshold"]
+    challenge = load_rulebook("labour-2015").procedure("leadership").challenge.parliamentary
+    assert challenge.pool == "mps_meps"
+    assert required(parse_rate(challenge.rate), rule2016["pool_size"]) == rule2016["threshold"]
+
+    lab2020 = next(
+        e for e in history["labour_leadership_elections"] if e["id"] == "lab-leader-2020"
+    )
+    clp_route = lab2020["nomination_rule"]["stage2_any_of"][0]
+    book = load_rulebook("labour-2018")
+    supporting = book.procedure("leadership").vacancy.supporting
+    clps = book.organisation.constituency_parties.count
+    assert clps == clp_route["pool_size"]
+    assert required(parse_rate(supporting.clps_rate), clps) == clp_route["threshold"] == 33
+    assert (supporting.affiliates_min, supporting.unions_min) == (3, 2)
+
+
+@needs_shipped
+@pytest.mark.parametrize(
+    ("rid", "decision"),
+    [
+        ("labour-2017", "not_triggered"),  # 6 of 11 units backed Hodge: a majority
+        ("labour-2018", "triggered"),  # 5 of 11 asked for a selection: at least a third
+        ("labour-2021", "not_triggered"),  # 5 of 11 is less than half
+    ],
+)
+def test_barking_2019_under_each_version(rid, decision):
+    from selectorate.procedures import trigger_ballot
+
+    # Barking 2019 (labour_history.json tb-2019-barking): 5 branches for a selection, 6 against.
+    branches = trigger_ballot.Side(for_selection=5, for_mp=6)
+    params = load_rulebook(rid).procedure("trigger_ballot")
+    assert trigger_ballot.evaluate(params, branches, trigger_ballot.Side())[0] == decision
+
+
+@needs_shipped
+def test_the_66pc_proposal_makes_reselection_mandatory_below_two_thirds():
+    book = load_rulebook("labour-proposal-66pc-reselection")
+    params = book.procedure("reselection")
+    assert params.mandatory is True and parse_rate(params.exemption_support) == parse_rate("2/3")
+    assert load_rulebook("labour-2017").procedure("reselection").mandatory is False
+    assert [c.key for c in diff("labour-2017", book) if c.key != "source"] == [
+        "mandatory",
+        "exemption_support",
+    ]
+
+
+@needs_shipped
+def test_2021_abolishes_registered_supporters_and_requires_six_months():
+    before, after = load_rulebook("labour-2018"), load_rulebook("labour-2021")
+    assert "registered_supporter" in before.procedure("eligibility").categories
+    assert after.procedure("eligibility").categories == ["member", "affiliated_supporter"]
+    assert after.procedure("eligibility").members.minimum_membership == "6 months"
+    assert "registered_supporters" not in after.procedure("leadership").ballot.electorate
+
+
+def test_an_amendment_into_a_table_the_parent_lacks_checks_the_key(books: Path):
+    text = (books / "child" / "rulebook.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'key = "stage2"\nvalue = {clps_rate = "5%"}', 'key = "stage2.clps_rat"\nvalue = "5%"'
+    )
+    (books / "child" / "rulebook.toml").write_text(text, encoding="utf-8")
+    assert error_of(books / "child") == (
+        f"{books / 'child' / 'rulebook.toml'}: amendments[2].key: fake has no key "
+        "'stage2.clps_rat' (keys in stage2: none)"
+    )
+
+
+@needs_shipped
+def test_a_folder_may_derive_from_a_shipped_version(tmp_path: Path):
+    rulebook = """\
+[rulebook]
+id = "my-labour"
+organisation = "Labour Party (UK)"
+title = "What if"
+effective_from = 2019-01-01
+derived_from = "labour-2017"
+source = "a test"
+
+[[amendments]]
+procedure = "leadership"
+key = "vacancy.supporting.unions_min"
+value = 2
+source = "a partly given table"
+"""
+    write(tmp_path, {"my-labour/rulebook.toml": rulebook})
+    assert error_of(tmp_path / "my-labour") == (
+        f"{tmp_path / 'my-labour' / 'rulebook.toml'}: amendments[1].value: "
+        "leadership.vacancy.supporting: give clps_rate and/or affiliates_min (at least one route)"
+    )
+    edit(tmp_path / "my-labour" / "rulebook.toml", "unions_min", "clps_rate")
+    edit(tmp_path / "my-labour" / "rulebook.toml", "value = 2", 'value = "5%"')
+    book = load_rulebook(tmp_path / "my-labour")
+    assert book.lineage[-2:] == ("labour-2017", "my-labour")
+    assert book.procedure("leadership").vacancy.supporting.clps_rate == "5%"

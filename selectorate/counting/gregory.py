@@ -164,7 +164,9 @@ def _bad_ballot(
 class GregoryCount:
     """The state of a weighted inclusive Gregory count, stage by stage.
 
-    A rule module creates one, calls :meth:`begin` with the quota, then for
+    A rule module creates one with the contract options checked by
+    :func:`~selectorate.counting.stv_rules.stv_options` (they are what the
+    result records as its options), calls :meth:`begin` with the quota, then for
     each stage one of :meth:`transfer_surplus` / :meth:`exclude` followed by
     :meth:`next_stage`, electing with :meth:`elect`, and finally :meth:`result`.
     """

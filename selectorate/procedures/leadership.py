@@ -44,7 +44,6 @@ Example ``leadership.toml`` (Labour after the Collins reforms of March 2014)::
     offices = ["leader", "deputy"]
     incumbent_on_ballot = true
     incumbent_source = "NEC ruling of 12 July 2016 (18-14), upheld by the High Court"
-    uncertain = ["the rule book is silent on the incumbent; this is the NEC's 2016 reading"]
 
     [vacancy]
     source = "Ch.4 Cl.II.2.B(i): 15 per cent of the Commons members of the PLP"
@@ -54,6 +53,7 @@ Example ``leadership.toml`` (Labour after the Collins reforms of March 2014)::
 
     [challenge]
     source = "Ch.4 Cl.II.2.B(ii): 20 per cent of the Commons members of the PLP"
+    uncertain = ["the rule book is silent on the incumbent; this is the NEC's 2016 reading"]
     [challenge.parliamentary]
     pool = "mps"
     rate = "20%"
@@ -503,9 +503,7 @@ def _parliamentary(
     return ok
 
 
-def _affiliate_totals(
-    nominee: Nominee, pools: Pools, reasons: list[str]
-) -> tuple[int | None, int | None, int | None]:
+def _affiliate_totals(nominee: Nominee, pools: Pools) -> tuple[int | None, int | None, int | None]:
     """(affiliates, unions among them, their affiliated membership) for ``nominee``."""
     if nominee.affiliates is None:
         return nominee.affiliate_count, nominee.union_count, nominee.affiliated_membership
@@ -537,7 +535,7 @@ def _supporting(
                        + {True: "met", False: "not met", None: "not established"}[ok])
         routes.append(ok)
     if sup.affiliates_min is not None:
-        count, unions, membership = _affiliate_totals(nominee, pools, reasons)
+        count, unions, membership = _affiliate_totals(nominee, pools)
         tests: list[Tri] = [_test(count, sup.affiliates_min), _test(unions, sup.unions_min)]
         parts = [f"{_show(count)} affiliates (need {sup.affiliates_min})",
                  f"{_show(unions)} unions (need {sup.unions_min})"]
@@ -890,6 +888,12 @@ def record_from_dict(data: Mapping[str, object]) -> NominationRecord:
     if not isinstance(cands, Sequence) or isinstance(cands, str) or not cands:
         raise RecordError("candidates", "a non-empty list of candidates is required")
     candidates = [_nominee(c, f"candidates[{i + 1}]") for i, c in enumerate(cands)]
+    known = {a.name for a in pools.affiliates}
+    for i, c in enumerate(candidates):
+        missing = [n for n in c.affiliates or [] if n not in known]
+        if missing:
+            raise RecordError(f"candidates[{i + 1}]",
+                              f"affiliate(s) not listed in pools.affiliates: {', '.join(missing)}")
     names = [c.name for c in candidates]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -597,11 +597,14 @@ def _validate_procedure(
     def on_error(key: str, problem: str, segments: list[str]) -> RulebookError:
         origin = _origin_of(origins, segments)
         if origin.version != rulebook_id:
-            # The parent validated, so this version's own amendments broke it
-            # (e.g. a rule relating two keys): blame the last one to this procedure.
+            # The parent validated, so this version's own amendments broke it (a rule
+            # relating two keys, a partly given table): blame the last one at or under
+            # the faulty key, else the last one to this procedure.
+            path = ".".join(segments)
             mine = [a for a in own_amendments if a.procedure == name]
-            if mine:
-                origin = mine[-1].origin
+            near = [a for a in mine if not path or a.key == path or a.key.startswith(path + ".")]
+            if near or mine:
+                origin = (near or mine)[-1].origin
         if origin.amendment is not None:
             return RulebookError(
                 origin.file, f"amendments[{origin.amendment}].value", f"{name}.{key}: {problem}"

@@ -33,6 +33,7 @@ import msgspec
 
 from selectorate.procedures import leadership, nec, trigger_ballot
 from selectorate.procedures.outcome import Figure, Outcome
+from selectorate.rulebooks import schema
 from selectorate.rulebooks.document import list_rulebooks, load_rulebook
 from selectorate.rulebooks.errors import RulebookError
 
@@ -49,6 +50,7 @@ __all__ = [
     "record_from_file",
     "render_text",
     "replay",
+    "rule_change_timetable",
     "scenarios_from_rulebooks",
     "scenarios_varying",
 ]
@@ -133,7 +135,8 @@ def load_history(path: str | Path) -> dict[str, HistoryRecord]:
     try:
         return history_records(data)
     except (KeyError, TypeError, ValueError, StopIteration) as exc:
-        raise RulebookError(path, "file", f"not in labour_history.json's layout ({exc!r})") from None
+        problem = f"not in labour_history.json's layout ({exc!r})"
+        raise RulebookError(path, "file", problem) from None
 
 
 def _by_id(items: Sequence[Mapping[str, Any]], record_id: str) -> Mapping[str, Any]:
@@ -380,7 +383,8 @@ def record_from_file(path: str | Path, kind: Kind) -> HistoryRecord:
         raise RulebookError(path, getattr(exc, "where", "") or "record",
                             getattr(exc, "problem", str(exc))) from None  # fmt: skip
     title = getattr(record, "title", "") or path.stem
-    return HistoryRecord(path.stem, kind, title, date.min, record, {}, getattr(record, "source", ""))
+    source = getattr(record, "source", "")
+    return HistoryRecord(path.stem, kind, title, date.min, record, {}, source)
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -436,11 +440,13 @@ def scenarios_varying(
     for value in values:
         data = copy.deepcopy(_plain(base))
         _set_key(data, key, value)
-        try:
-            params = msgspec.convert(data, params_type)
-        except msgspec.ValidationError as exc:
-            raise RulebookError(f"{rulebook}/{procedure}.toml", key,
-                                f"{value!r}: {exc}") from None  # fmt: skip
+        where = f"{rulebook}/{procedure}.toml"
+
+        def on_error(at: str, problem: str, _segments: list[str], value: object = value,
+                     where: str = where) -> RulebookError:  # fmt: skip
+            return RulebookError(where, at, f"{problem} (scenario {key} = {value})")
+
+        params = schema.convert(data, params_type, on_error=on_error)
         out.append(Scenario(str(value), rulebook, params, f"{key} = {value}"))
     return out
 
@@ -685,6 +691,48 @@ def _notes(record: HistoryRecord, scenarios: Sequence[Scenario]) -> list[str]:
     if changes:
         notes.append("Scenarios over " + scenarios[0].rulebook + ": " + "; ".join(changes))
     return notes
+
+
+# --------------------------------------------------------------------------- rule changes
+
+
+@dataclass(frozen=True, slots=True)
+class TimetableRow:
+    """When a rule change submitted in ``submitted`` reaches conference, under the rules then."""
+
+    submitted: int
+    rulebook: str
+    one_year_rule: bool
+    conference: int | None
+    outcome: Outcome
+
+
+def rule_change_timetable(
+    years: Sequence[int],
+    *,
+    proposer: Literal["clp", "affiliate", "nec"] = "clp",
+    organisation: str = "Labour Party (UK)",
+    submitted_on: tuple[int, int] = (6, 1),
+) -> list[TimetableRow]:
+    """For each year, the conference that debates a rule change submitted that year.
+
+    The rules are those of the rulebook in force on the submission date
+    (``submitted_on`` = (month, day), by default 1 June: before that year's
+    conference, which may change the rules only from its close).
+    """
+    from selectorate.procedures import conference
+
+    rows = []
+    for year in years:
+        rid = in_force(date(year, *submitted_on), organisation)
+        if rid is None:
+            raise ValueError(f"no {organisation} rulebook in force in {year}")
+        params: conference.Params = load_rulebook(rid).procedure("conference")
+        out = conference.rule_change_timetable(params, submitted=year, proposer=proposer,
+                                               rulebook=rid)  # fmt: skip
+        when = next((int(f.value) for f in out.figures if f.name == "conference"), None)
+        rows.append(TimetableRow(year, rid, params.rule_changes.one_year_rule, when, out))
+    return rows
 
 
 # --------------------------------------------------------------------------- text
