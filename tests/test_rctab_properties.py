@@ -165,3 +165,19 @@ def test_seeded_random_is_reproducible():
     assert render_rctab_json_passes(_count("irv", e, opts), {}) == render_rctab_json_passes(
         _count("irv", e, opts), {}
     )
+
+
+def test_huge_weights_do_not_overflow():
+    # Weights past int64 range must count exactly (Python ints), never wrap around.
+    from selectorate.ballots import Ballot, Candidate, Election
+    from selectorate.counting import registry
+
+    big = 2**62
+    election = Election(
+        candidates=(Candidate("A"), Candidate("B"), Candidate("C")),
+        ballots=[Ballot(((0,),), big), Ballot(((1,),), big - 1), Ballot(((2,), (1,)), 2)],
+    )
+    result = registry.count("irv", election)
+    assert result.elected == ["B"]
+    assert result.rounds[0].tally["A"] == big
+    assert result.rounds[-1].tally["B"] == big + 1

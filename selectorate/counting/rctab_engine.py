@@ -653,6 +653,8 @@ class RctabCount:
         self.cur = np.full(g, -1, dtype=np.int64)
         self.status = np.zeros(g, dtype=np.int8)
         use_objects = self.uses_surpluses and (self.places > 6 or b.total_weight > 2**20)
+        # int64 sums would overflow silently on astronomically heavy weights: use Python ints.
+        use_objects = use_objects or b.total_weight * max(self.unit, 1) >= 2**62
         dtype = object if use_objects else np.int64
         self.weight = np.array(b.weights, dtype=dtype) if g else np.zeros(0, dtype=dtype)
         self.value = np.full(g, self.unit, dtype=dtype)  # per-ballot value in 10**-d units

@@ -48,7 +48,10 @@ the commonest corruption (a lost terminator) at the line where it happens.
 
 Ballots are kept as cast and in file order (see :mod:`selectorate.ballots.model`):
 withdrawn candidates stay on the ballots, empty ballots are kept, duplicates are
-not removed. Sources: ``BltFileFormat.md`` of jklundell/droop; OpenSTV
+not removed. A plain ballot section (whole numbers, blanks and line feeds only;
+every line ``weight c1 … ck 0``) is parsed at once with numpy into
+:class:`~selectorate.ballots.packed.PackedBallots`; anything else is read line by
+line, which also reports every error. Sources: ``BltFileFormat.md`` of jklundell/droop; OpenSTV
 ``openstv/plugins/BltBallotLoader.py``; OpenTally ``docs/blt-fmt.md``.
 """
 

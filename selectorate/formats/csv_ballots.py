@@ -25,6 +25,12 @@ The layout is detected unless given: ``grid`` when no header cell looks like a
 rank heading (``Rank 1``, ``Choice 2``, ``1st``, ``Preference 3``, a bare number)
 and every non-empty cell under the other columns is a whole number; else
 ``ranks``.
+
+Rows are not kept: each distinct row is read and interpreted once, identical rows
+share its ``Ballot`` (unless they carry an id), and when every ballot has one
+candidate per rank, a whole weight and no id the ballots come as
+:class:`~selectorate.ballots.packed.PackedBallots` (the 1M-row benchmark file:
+~1 s and ~250 MB instead of ~18 s and ~1 GB).
 """
 
 from __future__ import annotations
