@@ -26,7 +26,6 @@ Source: RCTab ``Tiebreak.java`` and ``Tabulator.java`` (BrightSpots/rcv), the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -67,7 +66,7 @@ class TieBreakDecisionRequired(Exception):
 
 def _java_hashset_capacity(size: int) -> int:
     """Table size of ``new HashSet<>(collection)`` on Java 21 (``HashMap.newHashMap``)."""
-    need = math.ceil(max(size, 12) / 0.75)
+    need = -(-max(size, 12) * 4 // 3)  # ceil(n / 0.75) in integers (load factor 3/4)
     cap = 1
     while cap < need:
         cap <<= 1
