@@ -290,13 +290,29 @@ def _targets(output: Path, count: int) -> list[Path]:
 
 
 def write_atomically(files: Sequence[tuple[Path, str]]) -> None:
-    """Write every file completely, then rename each into place; on failure write none."""
+    """Write every file completely, then rename each into place; on failure write none.
+
+    Missing folders on the way to a file are created first (as RCTab creates
+    its output folder); when the run fails, the folders it created are removed
+    again, so a failed run leaves nothing behind.
+    """
     temps: list[Path] = []
+    made: list[Path] = []
     current = files[0][0] if files else Path("output")
     try:
         for target, text in files:
             current = target
             folder = target.parent if str(target.parent) else Path(".")
+            missing = []
+            parent = folder
+            while not parent.exists() and parent != parent.parent:
+                missing.append(parent)
+                parent = parent.parent
+            for new_folder in reversed(missing):
+                current = new_folder
+                new_folder.mkdir()
+                made.append(new_folder)
+            current = target
             fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
             temps.append(Path(name))
             with os.fdopen(fd, "wb") as handle:
@@ -310,6 +326,9 @@ def write_atomically(files: Sequence[tuple[Path, str]]) -> None:
         for temp in temps:
             with contextlib.suppress(OSError):
                 temp.unlink()
+        for new_folder in reversed(made):
+            with contextlib.suppress(OSError):
+                new_folder.rmdir()
         problem = f"cannot write: {exc.strerror or exc}"
         raise InputProblem(BallotFileError(current, None, problem).describe()) from None
 

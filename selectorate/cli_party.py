@@ -350,7 +350,7 @@ def trigger_ballot_command(
 
     Applies the rulebook's trigger ballot (or, where the rulebook makes
     reselection mandatory, its reselection rule) to the units' votes. Example:
-    selectorate trigger-ballot docs/examples/trigger_ballot_barking_2019.csv --rulebook labour-2018
+    selectorate trigger-ballot docs/examples/trigger_ballot_barking_2019.json --rulebook labour-2018
     --mp "Margaret Hodge" --clp Barking
     """
     with _problems():

@@ -175,11 +175,34 @@ def test_a_failing_run_keeps_an_older_output_untouched(bad_blt, tmp_path):
 
 
 def test_unwritable_output_is_one_line_exit_1(ballots, tmp_path):
-    out = tmp_path / "no" / "such" / "folder" / "result.txt"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    out = blocker / "folder" / "result.txt"
     result = runner.invoke(app, ["count", str(ballots), "-m", "irv", "-o", str(out)])
     assert result.exit_code == 1
-    assert result.stderr == f"error: {out}: cannot write: No such file or directory\n"
-    assert not out.parent.exists()
+    assert result.stderr == f"error: {out.parent}: cannot write: Not a directory\n"
+    assert _files(tmp_path) == ["a-file", "labour.blt"]
+
+
+def test_output_in_a_missing_folder_creates_the_folders(ballots, tmp_path):
+    out = tmp_path / "no" / "such" / "folder" / "result.json"
+    result = runner.invoke(app, ["count", str(ballots), "-m", "irv", "-f", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["elected"] == ["David Miliband"]
+
+
+def test_a_failed_write_removes_the_folders_it_created(ballots, tmp_path, monkeypatch):
+    import selectorate.cli as cli_module
+
+    def refuse(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli_module.os, "replace", refuse)
+    out = tmp_path / "new" / "deeper" / "result.txt"
+    result = runner.invoke(app, ["count", str(ballots), "-m", "irv", "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {out}: cannot write: No space left on device\n"
+    assert _files(tmp_path) == ["labour.blt"]
 
 
 def test_seed_for_a_method_without_random_ties(ballots):

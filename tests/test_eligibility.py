@@ -384,6 +384,11 @@ def test_register_missing_file(tmp_path: Path) -> None:
         read_register(tmp_path / "nope.csv")
 
 
+def test_register_that_is_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(RulebookError, match="is a folder, not a file"):
+        read_register(tmp_path)
+
+
 def test_example_register_reads() -> None:
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "register.csv"
     people = read_register(example)

@@ -585,3 +585,46 @@ def test_rctab_csv_end_to_end(name, config, expected):
     if reports != wanted and name in KNOWN_MISMATCHES:
         pytest.skip(KNOWN_MISMATCHES[name])
     assert reports == wanted
+
+
+# ----------------------------------------------------------------------------- rules line
+
+
+def _stv_options_result() -> CountResult:
+    result = _sample_result()
+    result.method = "scottish-stv"
+    result.options = {
+        "seats": 2,
+        "seed": 42,
+        "minimums": [{"name": "women", "minimum": 2, "members": ["Ann", "Beth", "Cara"]}],
+        "withdrawals": {10: ["Zed"], 3: ["Dee", "Eve"]},
+    }
+    return result
+
+
+def test_rules_line_is_readable_and_leaves_out_defaults():
+    sheet = render_text(_stv_options_result(), width=100)
+    lines = [" ".join(line.split()) for line in sheet.splitlines()]
+    assert "Rules seed=42" in lines
+    assert "Minimum women: at least 2 of Ann, Beth, Cara" in lines
+    stages = [line for line in lines if line.startswith("Withdrawn")]
+    assert stages == ["Withdrawn stage 3: Dee, Eve", "Withdrawn stage 10: Zed"]
+    assert "{'name'" not in sheet and "seats=" not in sheet
+    assert render_text(_stv_options_result()) == render_text(_stv_options_result())
+
+
+def test_rules_line_of_an_rctab_count_shows_only_what_differs_from_the_defaults():
+    result = _sample_result()
+    result.method = "irv"
+    result.options = {"seats": 1, "overvote_rule": "exhaustImmediately", "batch_elimination": False,
+                      "tiebreak_mode": "random", "random_seed": 7, "max_rankings": None}
+    sheet = render_text(result, width=100)
+    rules = [" ".join(line.split()) for line in sheet.splitlines() if line.startswith("Rules")]
+    assert rules == ["Rules random_seed=7, tiebreak_mode=random"]
+
+
+def test_html_rules_are_readable():
+    page = render_html(_stv_options_result())
+    assert "<dt>Minimum</dt><dd>women: at least 2 of Ann, Beth, Cara</dd>" in page
+    assert "<dt>Withdrawn</dt><dd>stage 3: Dee, Eve</dd>" in page
+    assert "{&#x27;name" not in page and "seats=" not in page

@@ -481,11 +481,14 @@ DERIVED = [
 needs_shipped = pytest.mark.skipif(not SHIPPED, reason="no shipped rulebooks yet")
 
 EXPECTED = [
+    "labour-2010",
     "labour-2014",
     "labour-2015",
     "labour-2017",
     "labour-2018",
+    "labour-2020",
     "labour-2021",
+    "labour-2022",
     "labour-proposal-5pc",
     "labour-proposal-66pc-reselection",
     "conservative-2019",
@@ -557,7 +560,16 @@ def test_list_rulebooks_is_ordered_by_organisation_and_date():
     labour = [
         b.id for b in books if b.organisation == "Labour Party (UK)" and b.status == "adopted"
     ]
-    assert labour == ["labour-2014", "labour-2015", "labour-2017", "labour-2018", "labour-2021"]
+    assert labour == [
+        "labour-2010",
+        "labour-2014",
+        "labour-2015",
+        "labour-2017",
+        "labour-2018",
+        "labour-2020",
+        "labour-2021",
+        "labour-2022",
+    ]
 
 
 # --------------------------------------------------------------------------- the command line

@@ -229,3 +229,20 @@ def test_cli_whatif_record_file(tmp_path: Path) -> None:
     res = runner.invoke(app, ["whatif", "trigger", "--record", str(bad), "--rulebooks",
                               "labour-2018"])  # fmt: skip
     assert res.exit_code == 1
+
+
+def test_cli_folders_given_as_files_are_one_line_errors(tmp_path: Path) -> None:
+    folder = tmp_path / "record.json"
+    folder.mkdir()
+    res = runner.invoke(app, ["whatif", "nominations", "--record", str(folder), "--rulebook",
+                              "labour-2014", "--thresholds", "10%"])  # fmt: skip
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {folder}: file: is a folder, not a file\n"
+    res = runner.invoke(app, ["whatif", "nominations", "--record", "lab-leader-2015",
+                              "--history", str(folder), "--thresholds", "10%"])  # fmt: skip
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {folder}: file: is a folder, not a file\n"
+    res = runner.invoke(app, ["eligibility", str(folder), "--rulebook", "labour-2014",
+                              "--freeze-date", "2016-07-12"])  # fmt: skip
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {folder}: file: is a folder, not a file\n"

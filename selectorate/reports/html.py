@@ -24,7 +24,8 @@ from selectorate.counting.result import (
     CountResult,
     Round,
 )
-from selectorate.reports.numbers import fixed, format_fraction, format_value
+from selectorate.reports.numbers import fixed, format_value
+from selectorate.reports.rules_text import rules_rows
 from selectorate.reports.stv_sheet import is_stv_result, stv_table_html, transfers_chart_svg
 from selectorate.reports.text import (
     INACTIVE_LABELS,
@@ -66,14 +67,6 @@ footer{margin-top:3rem;font-size:.85em;color:#555}
 
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
-
-
-def _option_text(value: object) -> str:
-    if isinstance(value, Fraction):
-        return format_fraction(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_option_text(v) for v in value) + "]"
-    return str(value)
 
 
 def _colour(result: CountResult, candidate: str) -> str:
@@ -314,13 +307,7 @@ def _section(result: CountResult, ident: str, heading_level: int = 2) -> str:
         items.append(("Arithmetic", "exact fractions; shown to 4 places, rounded half to even"))
     else:
         items.append(("Arithmetic", f"fixed point, {result.decimal_places} decimal places"))
-    if result.options:
-        items.append(
-            (
-                "Rules",
-                ", ".join(f"{k}={_option_text(result.options[k])}" for k in sorted(result.options)),
-            )
-        )
+    items += rules_rows(result)
     items.append(("Elected", ", ".join(result.elected) or "nobody"))
     out.append('<dl class="summary">')
     out += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items]

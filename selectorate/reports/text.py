@@ -30,7 +30,8 @@ from selectorate.counting.result import (
     Round,
     TieBreak,
 )
-from selectorate.reports.numbers import EXACT_DISPLAY_PLACES, format_fraction, format_value
+from selectorate.reports.numbers import EXACT_DISPLAY_PLACES, format_value
+from selectorate.reports.rules_text import rules_rows
 from selectorate.reports.stv_sheet import LEGEND, is_stv_result, stv_sheet_lines
 
 #: Plain-English names of the inactive causes and other ``Round.inactive`` keys.
@@ -58,14 +59,6 @@ def _quoted(names: Iterable[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _option_text(value: object) -> str:
-    if isinstance(value, Fraction):
-        return format_fraction(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_option_text(v) for v in value) + "]"
-    return str(value)
 
 
 class _Formatter:
@@ -98,9 +91,8 @@ def _summary(result: CountResult, fmt: _Formatter) -> Table:
     else:
         arithmetic = f"fixed point, {result.decimal_places} decimal places (as the rules count)"
     grid.add_row("Arithmetic", Text(arithmetic))
-    if result.options:
-        rules = ", ".join(f"{k}={_option_text(result.options[k])}" for k in sorted(result.options))
-        grid.add_row("Rules", Text(rules))
+    for label, text in rules_rows(result):
+        grid.add_row(label, Text(text))
     elected = ", ".join(result.elected) if result.elected else "nobody"
     grid.add_row("Elected", Text(elected, style="bold green"))
     return grid

@@ -96,6 +96,10 @@ def read_register(path: str | Path) -> list[Registrant]:
             rows = list(csv.reader(handle))
     except FileNotFoundError:
         raise RulebookError(path, "file", "no such file") from None
+    except IsADirectoryError:
+        raise RulebookError(path, "file", "is a folder, not a file") from None
+    except OSError as exc:
+        raise RulebookError(path, "file", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise RulebookError(path, "file", f"not UTF-8 text ({exc.reason})") from None
     except csv.Error as exc:

@@ -130,6 +130,10 @@ def load_history(path: str | Path) -> dict[str, HistoryRecord]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RulebookError(path, "file", "no such file") from None
+    except IsADirectoryError:
+        raise RulebookError(path, "file", "is a folder, not a file") from None
+    except OSError as exc:
+        raise RulebookError(path, "file", f"cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RulebookError(path, "file", f"not a JSON file ({exc})") from None
     try:
@@ -368,6 +372,10 @@ def record_from_file(path: str | Path, kind: Kind) -> HistoryRecord:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RulebookError(path, "file", "no such file") from None
+    except IsADirectoryError:
+        raise RulebookError(path, "file", "is a folder, not a file") from None
+    except OSError as exc:
+        raise RulebookError(path, "file", f"cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RulebookError(path, "file", f"not a JSON file ({exc})") from None
     if not isinstance(data, Mapping):
