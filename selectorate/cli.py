@@ -1060,3 +1060,4 @@ def version() -> None:
 import selectorate.cli_party  # noqa: E402,F401  (registers "nominations", "trigger-ballot")
 import selectorate.cli_procedures  # noqa: E402,F401  (registers "eligibility", "whatif")
 import selectorate.cli_rules  # noqa: E402,F401  (registers "selectorate rules")
+import selectorate.cli_web  # noqa: E402,F401  (registers "demo", "serve")

@@ -1,0 +1,1 @@
+"""The elections app: organisations, registers, contests, credentials, ballots, results."""

@@ -1,0 +1,185 @@
+"""Voting credentials and casting a ballot, secretly.
+
+A credential is a one-time code shown (or mailed) once when issued; only its
+sha256 is stored. Casting runs in one transaction: the credential row is locked
+(``select_for_update``) and marked used, a :class:`~.models.CastBallot` with a
+random id and no link to anyone is inserted, and the audit log records "ballot
+cast" with no identity. The voter gets a receipt code (128 random bits) whose
+sha256 is stored with the ballot: it proves the ballot is in the count and says
+nothing of its choices. A used code gets the same "already voted" answer every
+time; a contest that is not open refuses every code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from selectorate.web.elections import audit, lifecycle
+from selectorate.web.elections.models import CastBallot, Contest, Credential, Elector
+
+#: Crockford's base32 alphabet: no I, L, O or U, so codes read aloud and type cleanly.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: 20 symbols of 5 bits: 100 random bits per code.
+_CODE_LENGTH = 20
+
+ALREADY_VOTED = "This code has already been used to vote. Each code votes once."
+UNKNOWN_CODE = "This code is not a voting code for this ballot. Check it and try again."
+NOT_OPEN = "Voting in this ballot is not open."
+
+
+class VoteRefused(Exception):
+    """A ballot that was not cast; the message is for the voter."""
+
+
+class AlreadyVoted(VoteRefused):
+    """The code was used before; always the same message (:data:`ALREADY_VOTED`)."""
+
+    def __init__(self) -> None:
+        super().__init__(ALREADY_VOTED)
+
+
+def sha256(text: str) -> str:
+    """Hex sha256 of ``text`` (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_code() -> str:
+    """A fresh one-time voting code, e.g. ``7KQ2M-…`` (four groups of five)."""
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LENGTH))
+    return "-".join(raw[i : i + 5] for i in range(0, _CODE_LENGTH, 5))
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed → its canonical form (case, spaces, dashes and look-alikes forgiven)."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return "-".join(raw[i : i + 5] for i in range(0, len(raw), 5))
+
+
+def code_hash(code: str) -> str:
+    """What is stored for a code: sha256 of its canonical form."""
+    return sha256(normalise_code(code))
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code as issued, for the mail merge: shown once, never stored."""
+
+    member_no: str
+    name: str
+    email: str
+    code: str
+
+
+@transaction.atomic
+def issue_credentials(contest: Contest, actor: str) -> list[IssuedCode]:
+    """Issue a code to every eligible elector without one and mark credentials issued.
+
+    Returns the new codes (in member-number order); they are not stored anywhere.
+    Refused (``TransitionRefused``) unless the electorate is frozen.
+    """
+    locked = Contest.objects.select_for_update().get(pk=contest.pk)
+    if locked.state != Contest.FROZEN:
+        lifecycle.check(locked, Contest.CREDENTIALS)
+    now = timezone.now()
+    issued: list[IssuedCode] = []
+    rows: list[Credential] = []
+    electors = (
+        Elector.objects.filter(contest=locked, eligible=True, credential__isnull=True)
+        .select_related("member")
+        .order_by("member__member_no")
+    )
+    for elector in electors:
+        code = new_code()
+        rows.append(
+            Credential(contest=locked, elector=elector, code_hash=code_hash(code), issued_at=now)
+        )
+        m = elector.member
+        issued.append(IssuedCode(m.member_no, m.name, m.email, code))
+    Credential.objects.bulk_create(rows, batch_size=500)
+    lifecycle.transition(locked, Contest.CREDENTIALS, actor, {"issued": len(issued)})
+    contest.state = Contest.CREDENTIALS
+    return issued
+
+
+@transaction.atomic
+def reissue_credential(contest: Contest, elector: Elector, actor: str) -> str:
+    """A new code for ``elector`` (the old one stops working); refused once they have voted."""
+    if contest.state not in (Contest.CREDENTIALS, Contest.OPEN):
+        raise VoteRefused(
+            f"Codes can be reissued only while credentials are issued or voting is open; "
+            f"“{contest.title}” is {lifecycle.STATE_NAMES[contest.state]}."
+        )
+    credential = Credential.objects.select_for_update().get(contest=contest, elector=elector)
+    if credential.used:
+        raise AlreadyVoted()
+    code = new_code()
+    credential.code_hash = code_hash(code)
+    credential.issued_at = timezone.now()
+    credential.save(update_fields=["code_hash", "issued_at"])
+    audit.record(
+        "credential reissued", actor, contest, {"member_no": elector.member.member_no}
+    )
+    return code
+
+
+def check_rankings(contest: Contest, rankings: Any) -> list[int]:
+    """The rankings as a list of candidate positions; VoteRefused when malformed."""
+    positions = set(contest.candidates.values_list("position", flat=True))
+    if not isinstance(rankings, list | tuple) or not rankings:
+        raise VoteRefused("The ballot is empty: choose at least one candidate.")
+    out: list[int] = []
+    for value in rankings:
+        if isinstance(value, bool) or not isinstance(value, int) or value not in positions:
+            raise VoteRefused(f"The ballot names a candidate that is not standing ({value!r}).")
+        if value in out:
+            raise VoteRefused("The ballot ranks the same candidate twice.")
+        out.append(value)
+    if contest.kind in ("motion", "trigger_ballot", "card_vote") and len(out) != 1:
+        raise VoteRefused("This ballot takes exactly one choice.")
+    return out
+
+
+def cast(contest: Contest, code: str, rankings: Any) -> str:
+    """Cast a ballot with a one-time ``code``; returns the receipt code (shown once).
+
+    Raises :class:`VoteRefused` (contest not open, unknown code, bad rankings)
+    or :class:`AlreadyVoted` (always the same message).
+    """
+    with transaction.atomic():
+        if Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first() != (
+            Contest.OPEN
+        ):
+            raise VoteRefused(NOT_OPEN)
+        credential = (
+            Credential.objects.select_for_update()
+            .filter(contest=contest, code_hash=code_hash(code))
+            .first()
+        )
+        if credential is None:
+            raise VoteRefused(UNKNOWN_CODE)
+        if credential.used:
+            raise AlreadyVoted()
+        choices = check_rankings(contest, rankings)
+        # The audit append holds the chain's lock; a close that committed before we got it
+        # shows here, so no ballot lands after the close.
+        audit.record("ballot cast", "voter", contest)
+        state = Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first()
+        if state != Contest.OPEN:
+            raise VoteRefused(NOT_OPEN)
+        credential.used = True
+        credential.save(update_fields=["used"])
+        receipt = secrets.token_urlsafe(16)
+        CastBallot.objects.create(contest=contest, rankings=choices, receipt_hash=sha256(receipt))
+    return receipt
+
+
+def receipt_included(contest: Contest, receipt: str) -> bool:
+    """Whether a ballot with this receipt code is in ``contest``."""
+    return CastBallot.objects.filter(contest=contest, receipt_hash=sha256(receipt.strip())).exists()

@@ -1,0 +1,193 @@
+"""The officers' JSON API: schema, authentication, and a contest driven end to end."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from web_factories import contest, organisation
+
+from selectorate.web.elections import voting
+from selectorate.web.elections.api import api, make_token
+from selectorate.web.elections.models import AuditEntry, Contest
+
+pytestmark = pytest.mark.django_db
+
+#: Every endpoint: (method, path with {contest}/{slug} placeholders).
+ENDPOINTS = [
+    ("post", "/api/token"),
+    ("get", "/api/contests"),
+    ("get", "/api/contests/{contest}"),
+    ("post", "/api/contests/{contest}/transition"),
+    ("post", "/api/organisations/{slug}/register"),
+    ("post", "/api/contests/{contest}/credentials"),
+    ("post", "/api/contests/{contest}/count"),
+    ("get", "/api/contests/{contest}/result"),
+    ("get", "/api/contests/{contest}/export/blt"),
+    ("get", "/api/contests/{contest}/record"),
+]
+
+
+def _user(name, group=None):
+    user = User.objects.create_user(name, password="a-long-test-password-1")
+    if group:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+def _bearer(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {make_token(user)}"}
+
+
+def _call(client, method, path, headers=None, body=None):
+    kw = dict(headers or {})
+    if method == "post":
+        return client.post(path, json.dumps(body or {}), content_type="application/json", **kw)
+    return client.get(path, **kw)
+
+
+def test_openapi_schema_loads_and_lists_every_endpoint():
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    for _, path in ENDPOINTS:
+        template = path.replace("{contest}", "{contest_id}").replace("/blt", "/{fmt}")
+        assert any(p.endswith(template) for p in paths), template
+    assert "BearerAuth" in json.dumps(schema) or "bearer" in json.dumps(schema).lower()
+
+
+def test_every_endpoint_refuses_anonymous_and_non_officers():
+    org = organisation()
+    c = contest(org)
+    voter = _user("member")  # logged in, but no role
+    routes = {str(r) for r in api.urls[0]}
+    assert len(routes) >= len(ENDPOINTS)
+    for method, template in ENDPOINTS:
+        path = template.format(contest=c.pk, slug=org.slug)
+        assert _call(Client(), method, path).status_code == 401, path
+        bad = {"HTTP_AUTHORIZATION": "Bearer not-a-token"}
+        assert _call(Client(), method, path, bad).status_code == 401, path
+        assert _call(Client(), method, path, _bearer(voter)).status_code == 401, path
+        logged_in = Client()
+        logged_in.force_login(voter)
+        assert _call(logged_in, method, path).status_code == 401, path
+    assert not AuditEntry.objects.exists()
+
+
+def test_scrutineer_reads_but_cannot_act():
+    org = organisation()
+    c = contest(org)
+    scrutineer = _user("scrutineer", "scrutineer")
+    h = _bearer(scrutineer)
+    assert Client().get("/api/contests", **h).status_code == 200
+    assert Client().get(f"/api/contests/{c.pk}", **h).status_code == 200
+    r = _call(Client(), "post", f"/api/contests/{c.pk}/transition", h, {"to_state": "nominations"})
+    assert r.status_code == 401
+    c.refresh_from_db()
+    assert c.state == Contest.DRAFT
+
+
+def test_token_stops_working_when_the_password_changes():
+    officer = _user("officer", "officer")
+    h = _bearer(officer)
+    assert Client().get("/api/contests", **h).status_code == 200
+    officer.set_password("another-long-password-2")
+    officer.save()
+    assert Client().get("/api/contests", **h).status_code == 401
+
+
+def test_session_officer_gets_a_token_with_csrf():
+    officer = _user("officer", "officer")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+    assert client.post("/api/token").status_code == 403  # no CSRF token
+    client.get("/api/openapi.json")  # any page; fetch a CSRF cookie the way a form would
+    from django.middleware.csrf import _get_new_csrf_string
+
+    secret = _get_new_csrf_string()
+    client.cookies["csrftoken"] = secret
+    response = client.post("/api/token", HTTP_X_CSRFTOKEN=secret)
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert Client().get("/api/contests", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+REGISTER = """member_id,name,category,status,joined,paid_up_to,email
+A1,Ann Example,member,active,2020-01-01,2030-01-01,ann@example.org
+A2,Ben Example,member,active,2021-05-01,2030-01-01,ben@example.org
+A3,Cat Example,member,lapsed,2019-01-01,2022-01-01,
+"""
+
+
+def test_a_contest_driven_through_the_api():
+    org = organisation()
+    c = contest(org, names=("Ash", "Birch", "Cedar"))
+    h = _bearer(_user("officer", "officer"))
+    client = Client()
+
+    listed = client.get(f"/api/contests?organisation={org.slug}", **h).json()
+    assert [x["id"] for x in listed] == [c.pk]
+    assert listed[0]["next_states"] == ["nominations", "frozen"]
+
+    report = _call(
+        client,
+        "post",
+        f"/api/organisations/{org.slug}/register",
+        h,
+        {"csv": REGISTER, "dry_run": True},
+    )
+    assert report.status_code == 200, report.content
+    assert report.json()["saved"] is False and report.json()["new"] == 3
+    bad = _call(
+        client,
+        "post",
+        f"/api/organisations/{org.slug}/register",
+        h,
+        {"csv": "member_id,name\nA1\n"},
+    )
+    assert bad.status_code == 400 and bad.json()["problem"]
+    saved = _call(client, "post", f"/api/organisations/{org.slug}/register", h, {"csv": REGISTER})
+    assert saved.json()["saved"] is True
+
+    refused = _call(client, "post", f"/api/contests/{c.pk}/transition", h, {"to_state": "open"})
+    assert refused.status_code == 409 and "Cannot open voting" in refused.json()["detail"]
+    early = client.get(f"/api/contests/{c.pk}/result", **h)
+    assert early.status_code == 409
+
+    r = _call(client, "post", f"/api/contests/{c.pk}/transition", h, {"to_state": "frozen"})
+    assert r.status_code == 200 and r.json()["state"] == "frozen"
+    assert r.json()["eligible"] >= 1 and r.json()["ballots_cast"] is None
+
+    issued = _call(client, "post", f"/api/contests/{c.pk}/credentials", h).json()
+    codes = [x["code"] for x in issued["codes"]]
+    assert issued["issued"] == len(codes) == r.json()["eligible"]
+    again = _call(client, "post", f"/api/contests/{c.pk}/credentials", h)
+    assert again.status_code == 409  # codes are shown once
+
+    r = _call(client, "post", f"/api/contests/{c.pk}/transition", h, {"to_state": "open"})
+    assert r.json()["state"] == "open"
+    c.refresh_from_db()
+    for n, code in enumerate(codes):
+        voting.cast(c, code, [1 + n % 3])
+    early_export = client.get(f"/api/contests/{c.pk}/export/csv", **h)
+    assert early_export.status_code == 409
+    _call(client, "post", f"/api/contests/{c.pk}/transition", h, {"to_state": "closed"})
+
+    counted = _call(client, "post", f"/api/contests/{c.pk}/count", h)
+    assert counted.status_code == 200, counted.content
+    body = counted.json()
+    assert body["state"] == "counted" and body["published_at"] is None
+    assert body["result"]["format"] == "selectorate-result"
+    assert body["result"]["elected"]
+
+    r = _call(client, "post", f"/api/contests/{c.pk}/transition", h, {"to_state": "published"})
+    assert r.json()["state"] == "published" and r.json()["ballots_cast"] == len(codes)
+    result = client.get(f"/api/contests/{c.pk}/result", **h).json()
+    assert result["published_at"] and result["result"] == body["result"]
+
+    blt = client.get(f"/api/contests/{c.pk}/export/blt", **h)
+    assert blt.status_code == 200 and blt.content.decode().startswith("3 1\n")
+    record = client.get(f"/api/contests/{c.pk}/record", **h)
+    assert record.status_code == 200 and record["Content-Type"] == "application/zip"
