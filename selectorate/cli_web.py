@@ -91,19 +91,104 @@ def demo(
     call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
 
 
+def _default_workers() -> int:
+    """Gunicorn's rule of thumb: two workers per core, plus one."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def _serve_problem(bind: str, workers: int, threads: int) -> str | None:
+    """What is wrong with the production settings (environment and options), or None."""
+    key = os.environ.get("SELECTORATE_SECRET_KEY", "")
+    if not key:
+        return "SELECTORATE_SECRET_KEY is not set (serve needs a fixed key of 32+ characters)"
+    if len(key) < 32:
+        return f"SELECTORATE_SECRET_KEY is {len(key)} characters long; use 32 or more"
+    if workers < 1 or threads < 1:
+        return f"--workers {workers} --threads {threads}: both must be at least 1"
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:8000"
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        import dj_database_url
+
+        try:
+            dj_database_url.parse(url)
+        except Exception as exc:
+            return f"DATABASE_URL cannot be read: {exc}"
+    hosts = os.environ.get("SELECTORATE_ALLOWED_HOSTS")  # unset: loopback names only
+    if hosts is not None and not any(h.strip() for h in hosts.split(",")):
+        return "SELECTORATE_ALLOWED_HOSTS is empty: list the host names the service answers to"
+    return None
+
+
+def _database_problem() -> str | None:
+    """None when the configured database answers, else one line saying why not."""
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot connect to the database ({connection.vendor}): {first}"
+    finally:
+        connection.close()
+    return None
+
+
 @cli.app.command("serve")
-def serve() -> None:
+def serve(
+    bind: str = typer.Option(
+        None, "--bind", help="HOST:PORT to listen on [env SELECTORATE_BIND; 127.0.0.1:8000]."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", help="Gunicorn worker processes [env WEB_CONCURRENCY; 2 x cores + 1]."
+    ),
+    threads: int = typer.Option(
+        1, "--threads", help="Threads per worker (more than 1 uses gunicorn's gthread worker)."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Only check the settings and the database, print one line, exit."
+    ),
+) -> None:
     """Run the web service for production: settings from the environment, migrate, gunicorn.
 
-    ``SELECTORATE_BIND`` (default 127.0.0.1:8000) and ``WEB_CONCURRENCY`` (default 2
-    workers) set where and how gunicorn listens; any other gunicorn setting can be
-    given in ``GUNICORN_CMD_ARGS``.
+    Needs ``SELECTORATE_SECRET_KEY``; reads ``DATABASE_URL`` (default SQLite in
+    ``SELECTORATE_DATA_DIR``) and ``SELECTORATE_ALLOWED_HOSTS`` (see
+    :mod:`selectorate.web.settings`). Migrates the database, collects the static
+    files into ``<data dir>/static`` (served by WhiteNoise), then replaces itself
+    with gunicorn. Any other gunicorn setting can be given in ``GUNICORN_CMD_ARGS``.
     """
-    _django(None)
+    bind = bind or os.environ.get("SELECTORATE_BIND", "127.0.0.1:8000")
+    if workers is None:
+        env_workers = os.environ.get("WEB_CONCURRENCY", "")
+        workers = int(env_workers) if env_workers.isdigit() else _default_workers()
+    problem = _serve_problem(bind, workers, threads)
+    if problem is None:
+        # The data dir holds the static files (and the SQLite database, when that is the one).
+        _django(Path(os.environ.get("SELECTORATE_DATA_DIR", "selectorate-data")))
+        problem = _database_problem()
+    if problem is not None:
+        typer.echo(f"selectorate serve: error: {problem}", err=True)
+        raise typer.Exit(1)
+    if check:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        typer.echo(
+            f"selectorate serve: ok: {db['ENGINE'].rsplit('.', 1)[-1]} database answers, "
+            f"would serve on {bind} with {workers} workers x {threads} threads"
+        )
+        return
     _migrate()
-    bind = os.environ.get("SELECTORATE_BIND", "127.0.0.1:8000")
-    workers = os.environ.get("WEB_CONCURRENCY", "2")
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.db import connections
+
+    connections.close_all()
     args = [sys.executable, "-m", "gunicorn", "selectorate.web.wsgi:application",
-            "--bind", bind, "--workers", workers]  # fmt: skip
+            "--bind", bind, "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
     sys.stdout.flush()
+    sys.stderr.flush()
     os.execv(sys.executable, args)

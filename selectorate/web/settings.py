@@ -9,6 +9,8 @@
 * ``SELECTORATE_ALLOWED_HOSTS``: comma-separated host names (default loopback).
 * ``SELECTORATE_DEBUG=1``: debug mode (off otherwise).
 * ``SELECTORATE_SECURE=1``: HTTPS-only cookies and HSTS (behind TLS in production).
+* Static files are served by WhiteNoise from ``<data dir>/static``
+  (``selectorate serve`` runs collectstatic there).
 * ``SELECTORATE_EMAIL_BACKEND``: Django email backend (default: the console).
 """
 
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the collected static files (``selectorate serve`` collects them into the data dir).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +119,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves STATIC_ROOT (made here, so it never warns of a missing folder); until
+# collectstatic has filled it (tests, demo) it finds the files in the apps instead.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "elections").is_dir()
 
 LOGIN_URL = "/admin/login/"
 

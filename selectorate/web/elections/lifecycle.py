@@ -12,7 +12,10 @@ Preconditions:
 
 * **nominations** — only from draft.
 * **frozen** — a freeze date, more candidates than seats, and a register that
-  is not empty; freezing stores the electorate with reasons (:mod:`.electorate`).
+  is not empty; when leaving nominations, every candidate qualifies under the
+  rulebook's nomination thresholds (:func:`.nominations.refusal`: leadership,
+  selection, STV executive) — the refusal gives the procedure's reasons;
+  freezing stores the electorate with reasons (:mod:`.electorate`).
 * **credentials** — at least one eligible elector, and a credential for every
   eligible elector (issue them with :func:`.voting.issue_credentials`).
 * **open** — only once credentials are issued.
@@ -103,6 +106,12 @@ def check(contest: Contest, to_state: str) -> None:
             )
         if not contest.organisation.members.exists():
             raise _refuse(contest, to_state, "the organisation's register is empty")
+        if contest.state == Contest.NOMINATIONS:
+            from selectorate.web.elections.nominations import refusal
+
+            why = refusal(contest)
+            if why:
+                raise _refuse(contest, to_state, why)
     elif to_state == Contest.CREDENTIALS:
         eligible = contest.electors.filter(eligible=True)
         if not eligible.exists():

@@ -267,3 +267,40 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_seq}"
+
+
+class Nomination(models.Model):
+    """One nomination of a candidate, recorded by an officer while nominations are open.
+
+    A row per nominator (an MP, a CLP, an affiliate, a branch or a member), so
+    the check against the rulebook's thresholds (:mod:`.nominations`) counts
+    and names them, and a scrutineer can see who nominated whom.
+    """
+
+    KINDS = [
+        ("mp", "MP"),
+        ("clp", "constituency party"),
+        ("affiliate", "affiliate"),
+        ("branch", "branch"),
+        ("member", "member"),
+    ]
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="nominations")
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="nominations"
+    )
+    nominator_kind = models.CharField(max_length=20, choices=KINDS)
+    nominator_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contest", "candidate__position", "nominator_kind", "nominator_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "nominator_kind", "nominator_name"],
+                name="nomination_unique_per_nominator",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nominator_name} ({self.nominator_kind}) nominates {self.candidate}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from selectorate.web.elections import views_officer, views_public, views_vote
+from selectorate.web.elections import views_contests, views_officer, views_public, views_vote
 
 app_name = "elections"
 
@@ -18,7 +18,13 @@ urlpatterns = [
     path("accounts/login/", views_public.LoginView.as_view(), name="login"),
     path("accounts/logout/", views_public.LogoutView.as_view(), name="logout"),
     path("officer/", views_officer.contest_list, name="officer_contests"),
+    path("officer/contests/new/", views_contests.new_contest, name="officer_new_contest"),
     path("officer/contests/<int:pk>/", views_officer.contest_detail, name="officer_contest"),
+    path(
+        "officer/contests/<int:pk>/nominations/",
+        views_contests.contest_nominations,
+        name="officer_nominations",
+    ),
     path(
         "officer/contests/<int:pk>/transition/",
         views_officer.contest_transition,

@@ -1,0 +1,226 @@
+"""Load test of casting ballots over HTTP against ``selectorate serve`` (gunicorn) on loopback.
+
+Prepares a fresh data dir (and, with ``--database-url``, a fresh PostgreSQL
+database ``<name>_loadvote`` next to the given one), seeds an open IRV contest
+with N credentials, starts ``selectorate serve`` on 127.0.0.1, then runs N
+voters, C at a time, each through the real pages with CSRF: GET /vote/, POST
+the code, POST the ranked ballot to the confirmation page, POST the cast. It
+times the cast request, reports ballots/s, p50/p99 of the cast and errors, and
+checks afterwards that #CastBallot == #used credentials == #receipts the
+voters were shown, that every receipt is in the box, and that the audit chain
+verifies. Bounded: N voters and ``--time-limit`` seconds; stops the server.
+
+    python bench/load_vote.py                       # SQLite
+    python bench/load_vote.py --database-url postgres://selectorate:selectorate-ci@127.0.0.1:5432/selectorate
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+_RECEIPT = re.compile(r'id="receipt">([^<]+)<')
+
+
+def _fresh_postgres(url: str) -> str:
+    """Drop and create ``<db>_loadvote`` beside the database of ``url``; its URL."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/") + "_loadvote"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def prepare(voters: int) -> list[str]:
+    """Migrate, seed an open contest with ``voters`` credentials; the codes."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "selectorate.web.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    sys.path.insert(0, str(ROOT / "tests" / "web"))
+    import web_factories  # the web tests' builders
+
+    from selectorate.web.elections import lifecycle, voting
+    from selectorate.web.elections.models import Contest, Member, Organisation
+
+    org = Organisation.objects.create(name="Load CLP", slug="load", rulebook_id="labour-2014")
+    Member.objects.bulk_create(
+        Member(organisation=org, member_no=f"L{i:06d}", name=f"Voter {i}",
+               email=f"v{i}@example.org", joined=date(2020, 1, 1), paid_up_to=date(2030, 1, 1))
+        for i in range(1, voters + 1)
+    )
+    contest = web_factories.contest(org)
+    lifecycle.transition(contest, Contest.FROZEN, "officer")
+    codes = [c.code for c in voting.issue_credentials(contest, "officer")]
+    lifecycle.transition(contest, Contest.OPEN, "officer")
+    from django.db import connections
+
+    connections.close_all()
+    return codes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    """``selectorate serve`` on 127.0.0.1:port; returns once / answers (or raises)."""
+    cmd = [sys.executable, "-c", "from selectorate.cli import app; app()", "serve",
+           "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve exited {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                return proc
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("serve did not answer within 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group; SIGKILL after 30 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def vote(base: str, code: str, rng: random.Random, deadline: float) -> tuple[str | None, float]:
+    """One voter's flow; (receipt or None, seconds the cast request took)."""
+    if time.monotonic() > deadline:
+        return None, 0.0
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def post(path: str, fields: list[tuple[str, str]], token: str) -> str:
+        data = urllib.parse.urlencode([("csrfmiddlewaretoken", token), *fields]).encode()
+        with opener.open(base + path, data=data, timeout=30) as response:
+            return response.read().decode()
+
+    with opener.open(base + "/vote/", timeout=30) as response:
+        page = response.read().decode()
+    token = _CSRF.search(page).group(1)
+    page = post("/vote/", [("code", code)], token)
+    order = rng.sample(range(1, 5), rng.randint(1, 4))
+    page = post("/vote/confirm/", [("code", code)] +
+                [(f"rank-{p}", str(i)) for i, p in enumerate(order, 1)], token)
+    form = page[page.index('action="/vote/cast/"'):]
+    fields = [(n, v) for n, v in _HIDDEN.findall(form) if n != "csrfmiddlewaretoken"]
+    start = time.perf_counter()
+    page = post("/vote/cast/", fields, _CSRF.search(form).group(1))
+    took = time.perf_counter() - start
+    match = _RECEIPT.search(page)
+    return (match.group(1).strip() if match else None), took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voters", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default SQLite)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=180.0, help="seconds for the voting")
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="selectorate-loadvote-"))
+    os.environ["SELECTORATE_DATA_DIR"] = str(data_dir)
+    os.environ["SELECTORATE_SECRET_KEY"] = secrets.token_urlsafe(50)
+    os.environ.pop("SELECTORATE_DEBUG", None)
+    if args.database_url:
+        os.environ["DATABASE_URL"] = _fresh_postgres(args.database_url)
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    t0 = time.perf_counter()
+    codes = prepare(args.voters)
+    print(f"prepared {len(codes)} credentials in {time.perf_counter() - t0:.1f} s ({data_dir})")
+
+    port = _free_port()
+    proc = start_server(port, args.workers, args.threads, data_dir / "serve.log")
+    rng = random.Random(1)
+    rngs = [random.Random(rng.getrandbits(64)) for _ in codes]
+    errors: list[str] = []
+    results: list[tuple[str | None, float]] = []
+    try:
+        deadline = time.monotonic() + args.time_limit
+        start = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            futures = [pool.submit(vote, f"http://127.0.0.1:{port}", c, r, deadline)
+                       for c, r in zip(codes, rngs, strict=True)]
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except Exception as exc:  # a voter's failure is counted, not fatal
+                    errors.append(f"{type(exc).__name__}: {exc}")
+        wall = time.perf_counter() - start
+    finally:
+        stop_server(proc)
+
+    receipts = [r for r, _ in results if r]
+    times = sorted(t for r, t in results if r)
+    errors += ["no receipt on the cast page"] * sum(1 for r, t in results if not r and t)
+    skipped = sum(1 for r, t in results if not r and not t)
+
+    from selectorate.web.elections import audit, voting
+    from selectorate.web.elections.models import CastBallot, Credential
+
+    n_ballots = CastBallot.objects.count()
+    n_used = Credential.objects.filter(used=True).count()
+    in_box = CastBallot.objects.filter(
+        receipt_hash__in=[voting.sha256(r) for r in receipts]).count()
+    chain = audit.verify_chain()
+    engine = "postgresql" if args.database_url else "sqlite"
+    p99 = times[max(0, int(len(times) * 0.99 + 0.5) - 1)] if times else float("nan")
+    print(f"{engine}: {len(receipts)} ballots cast by {args.voters} voters, {args.concurrency} "
+          f"at a time, gunicorn {args.workers} workers x {args.threads} threads")
+    print(f"  {len(receipts) / wall:.0f} ballots/s (whole 4-request flow, {wall:.1f} s); cast "
+          f"request p50 {statistics.median(times) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; "
+          f"errors {len(errors)}, not started (time limit) {skipped}")
+    for message in sorted(set(errors))[:5]:
+        print(f"  error: {message}")
+    ok = n_ballots == n_used == len(receipts) == in_box and chain is None
+    print(f"  check: CastBallot {n_ballots}, used credentials {n_used}, receipts shown "
+          f"{len(receipts)}, receipts in the box {in_box}, audit chain "
+          f"{'verifies' if chain is None else f'breaks at #{chain}'}: {'OK' if ok else 'FAILED'}")
+    return 0 if ok and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Nominations checked against the rulebook's thresholds, and who must leave the ballot.
+
+:func:`check` builds the procedure's record from the contest's
+:class:`~.models.Nomination` rows and the rulebook, and returns the
+procedure's explained :class:`~selectorate.procedures.outcome.Outcome`:
+
+* **leadership** — :func:`selectorate.procedures.leadership.nominations_outcome`
+  for a vacancy: MP nominations (``mp`` rows) and, where the rulebook asks for
+  them, CLP (``clp``), affiliate (``affiliate``, named units of the
+  organisation with their affiliated membership) and member (``member``)
+  nominations. The pool sizes come from the rulebook's ``[organisation]``
+  (``parliamentary_group.commons_members``, ``constituency_parties.count``,
+  ``affiliates.affiliated_membership``) — e.g. labour-2014: 232 MPs, so 15%
+  rounds up to 35;
+* **selection** — :func:`selectorate.procedures.selection.shortlist_outcome`:
+  one unit nomination per nominating ``branch`` / ``affiliate`` (grouped by
+  the nominator's name), the per-unit limits and ``min_to_shortlist`` applied;
+* **stv_executive** — :func:`selectorate.procedures.nec.check_nominations`:
+  ``clp`` nominations against ``nominations_required``.
+
+Motions, card votes and trigger ballots have no candidate thresholds (the
+trigger ballot's thresholds apply to the branches' and affiliates' votes, not
+to nominations), so :func:`check` returns None for them.
+
+:func:`unqualified` lists the candidates the outcome keeps off the ballot with
+the procedure's reasons; :func:`withdraw_unqualified` removes them (closing the
+gaps in ballot positions) and writes one audit entry per candidate with the
+reasons. The lifecycle refuses to leave ``nominations`` while any remain —
+once at least one nomination is recorded for the contest; a contest whose
+nominations were taken outside the service (none recorded) is not checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from selectorate.procedures import leadership, nec, selection
+from selectorate.procedures.outcome import Outcome
+from selectorate.rulebooks import load_rulebook
+from selectorate.web.elections import audit
+from selectorate.web.elections.models import Candidate, Contest, Nomination
+
+#: Contest kinds whose rulebook procedure sets nomination thresholds.
+CHECKED_KINDS = ("leadership", "selection", "stv_executive")
+#: Detail decisions that keep a candidate off the ballot.
+OFF_BALLOT = ("not_nominated", "not nominated", "not_eligible", "excluded")
+#: Detail decisions the record cannot settle (the transition is refused on them).
+UNSETTLED = ("undetermined",)
+
+
+@dataclass(slots=True)
+class Disqualified:
+    """A candidate the procedure keeps off the ballot, and why."""
+
+    candidate: Candidate
+    decision: str
+    summary: str
+    reasons: list[str]
+
+
+def _by_candidate(contest: Contest) -> dict[int, dict[str, list[str]]]:
+    rows: dict[int, dict[str, list[str]]] = {}
+    for n in Nomination.objects.filter(contest=contest).order_by("nominator_kind",
+                                                                  "nominator_name", "id"):
+        rows.setdefault(n.candidate_id, {}).setdefault(n.nominator_kind, []).append(
+            n.nominator_name
+        )
+    return rows
+
+
+def _leadership(contest: Contest, rb_id: str) -> Outcome:
+    rb = load_rulebook(rb_id)
+    params: leadership.Params = rb.procedure("leadership")
+    org = rb.organisation
+    units = contest.organisation.units.filter(kind="affiliate").order_by("name")
+    affiliates = [
+        leadership.Affiliate(u.name, "union" if u.affiliate_type == "union" else "society"
+                             if u.affiliate_type == "society" else "other",
+                             u.affiliated_membership)
+        for u in units
+    ]
+    pools = leadership.Pools(
+        mps=org.parliamentary_group.commons_members if org.parliamentary_group else None,
+        meps=(org.parliamentary_group.european_members or 0) if org.parliamentary_group else 0,
+        clps=org.constituency_parties.count if org.constituency_parties else None,
+        affiliates=affiliates,
+        affiliated_membership=org.affiliates.affiliated_membership if org.affiliates else None,
+    )
+    rows = _by_candidate(contest)
+    rule = params.vacancy
+    nominees = []
+    for cand in contest.candidates.order_by("position"):
+        mine = rows.get(cand.pk, {})
+        known_affiliates = [a for a in mine.get("affiliate", []) if a in {x.name for x in
+                                                                           affiliates}]
+        nominees.append(leadership.Nominee(
+            name=cand.name,
+            mps=len(mine.get("mp", [])),
+            clps=len(mine.get("clp", [])),
+            affiliates=known_affiliates if rule.supporting is not None else None,
+            members=len(mine.get("member", [])),
+            # Local parties of nominating members are not recorded; unknown, not zero.
+            local_parties=None,
+        ))
+    record = leadership.NominationRecord(candidates=nominees, pools=pools, office="leader",
+                                         contest="vacancy", title=contest.title)
+    return leadership.nominations_outcome(params, record, rulebook=rb.id)
+
+
+def _selection(contest: Contest, rb_id: str) -> Outcome:
+    rb = load_rulebook(rb_id)
+    params: selection.Params = rb.procedure("selection")
+    units: dict[tuple[str, str], list[str]] = {}
+    for n in Nomination.objects.filter(
+        contest=contest, nominator_kind__in=("branch", "affiliate")
+    ).select_related("candidate").order_by("nominator_kind", "nominator_name",
+                                            "candidate__position"):
+        units.setdefault((n.nominator_kind, n.nominator_name), []).append(n.candidate.name)
+    record = selection.SelectionRecord(
+        clp=contest.organisation.name,
+        applicants=[selection.Applicant(name=c.name)
+                    for c in contest.candidates.order_by("position")],
+        nominations=[selection.UnitNomination(unit=name, kind=kind, nominees=names)  # type: ignore[arg-type]
+                     for (kind, name), names in sorted(units.items())],
+    )
+    return selection.shortlist_outcome(params, record, rulebook=rb.id)
+
+
+def _nec(contest: Contest, rb_id: str) -> Outcome:
+    rb = load_rulebook(rb_id)
+    params: nec.Params = rb.procedure("nec")
+    rows = _by_candidate(contest)
+    counts = {c.name: len(rows.get(c.pk, {}).get("clp", []))
+              for c in contest.candidates.order_by("position")}
+    return nec.check_nominations(params, counts, rulebook=rb.id)
+
+
+def check(contest: Contest) -> Outcome | None:
+    """The procedure's explained outcome for the contest's nominations (None: no thresholds)."""
+    rb_id = contest.rulebook_id or contest.organisation.rulebook_id
+    if contest.kind == "leadership":
+        return _leadership(contest, rb_id)
+    if contest.kind == "selection":
+        return _selection(contest, rb_id)
+    if contest.kind == "stv_executive":
+        return _nec(contest, rb_id)
+    return None
+
+
+def unqualified(contest: Contest, outcome: Outcome) -> tuple[list[Disqualified], list[str]]:
+    """(candidates the outcome keeps off the ballot, names the record cannot settle)."""
+    by_name = {c.name: c for c in contest.candidates.order_by("position")}
+    off: list[Disqualified] = []
+    unsettled: list[str] = []
+    for d in outcome.details:
+        cand = by_name.get(d.subject)
+        if cand is None:
+            continue
+        if d.decision in OFF_BALLOT:
+            off.append(Disqualified(cand, d.decision, d.summary, list(d.reasons)))
+        elif d.decision in UNSETTLED:
+            unsettled.append(cand.name)
+    return off, unsettled
+
+
+def refusal(contest: Contest) -> str:
+    """Why the contest may not leave nominations yet ("" when it may)."""
+    if contest.kind not in CHECKED_KINDS:
+        return ""
+    if not Nomination.objects.filter(contest=contest).exists():
+        # Nominations not taken in the service (e.g. a paper process): nothing to check.
+        return ""
+    outcome = check(contest)
+    if outcome is None:
+        return ""
+    off, unsettled = unqualified(contest, outcome)
+    parts = []
+    for d in off:
+        why = "; ".join(d.reasons) or d.summary
+        parts.append(f"{d.candidate.name} does not qualify under {outcome.rulebook} "
+                     f"({outcome.rule}): {why}")
+    for name in unsettled:
+        parts.append(f"the nominations of {name} cannot be established from the record")
+    if not parts:
+        return ""
+    return "; ".join(parts) + " — withdraw them on the nominations page first"
+
+
+@transaction.atomic
+def withdraw_unqualified(contest: Contest, actor: str) -> list[Disqualified]:
+    """Remove every candidate the procedure keeps off the ballot, auditing each with its reasons.
+
+    Only while nominations are open. Ballot positions are closed up (no
+    ballot exists yet). Returns the withdrawn candidates.
+    """
+    locked = Contest.objects.select_for_update().get(pk=contest.pk)
+    if locked.state != Contest.NOMINATIONS:
+        raise ValueError("candidates are withdrawn only while nominations are open")
+    outcome = check(locked)
+    if outcome is None:
+        return []
+    off, _ = unqualified(locked, outcome)
+    for d in off:
+        audit.record(
+            "candidate withdrawn",
+            actor,
+            locked,
+            {
+                "candidate": d.candidate.name,
+                "position": d.candidate.position,
+                "decision": d.decision,
+                "summary": d.summary,
+                "reasons": d.reasons,
+                "rule": outcome.rule,
+                "rulebook": outcome.rulebook,
+                "nominations": Nomination.objects.filter(candidate=d.candidate).count(),
+            },
+        )
+        d.candidate.delete()
+    if off:
+        for new, cand in enumerate(locked.candidates.order_by("position"), start=1):
+            if cand.position != new:
+                cand.position = new
+                cand.save(update_fields=["position"])
+    return off

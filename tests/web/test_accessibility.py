@@ -1,0 +1,217 @@
+"""WCAG 2.2 AA checks of the main pages with axe-core, in Debian's Chromium against a live server.
+
+axe-core (bundled, as ``axe.min.js``, by the ``axe-playwright-python`` package, so no network is
+needed) runs in each page a voter, an officer, a scrutineer and the public see, with the rules
+tagged for WCAG 2.0, 2.1 and 2.2 levels A and AA (https://www.deque.com/axe/core-documentation/
+api-documentation/#axe-core-tags). Automated rules find only part of what WCAG asks; the keyboard
+walk-through in ``test_browser.py`` and a person with a screen reader cover more.
+
+The browser fixture and launch arguments are those of ``test_browser.py``.
+"""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from test_browser import CHROMIUM, _open_contest, browser, wait_text  # noqa: F401
+from web_factories import contest, organisation
+
+from selectorate.web.elections import counting, lifecycle, voting
+from selectorate.web.elections.models import Contest, Organisation
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium is not installed (/usr/bin/chromium)"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+REGISTER_CSV = (
+    b"member_id,name,category,status,joined\n"
+    b"N0001,New Member,member,active,2023-01-01\n"
+    b"N0002,Bad Date,member,active,yesterday\n"
+)
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+@pytest.fixture
+def audit():
+    """Run axe on a page and collect its violations under a name; ``check()`` asserts none."""
+    sync_axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    axe = sync_axe.Axe()
+    found: list[str] = []
+    seen: list[str] = []
+
+    def run(page, name):
+        options = {
+            "runOnly": {"type": "tag", "values": WCAG_AA_TAGS},
+            "resultTypes": ["violations"],
+        }
+        # Contrast is only checked if the site's stylesheet was served and applied.
+        assert page.evaluate(
+            "[...document.styleSheets].some(s => s.href && s.href.endsWith('site.css')"
+            " && s.cssRules.length > 0)"
+        ), f"{name}: site.css did not load"
+        result = axe.run(page, options=options)
+        print(f"{name}: {page.title()} ({page.url}): {len(result.response['violations'])}")
+        seen.append(name)
+        for v in result.response["violations"]:
+            targets = "; ".join(", ".join(map(str, n["target"])) for n in v["nodes"])
+            found.append(f"{name}: {v['id']} ({v['impact']}) at {targets} - {v['help']}")
+
+    def check():
+        assert seen, "no page was checked"
+        assert not found, "axe found WCAG 2.2 A/AA violations:\n" + "\n".join(found)
+
+    run.check = check
+    return run
+
+
+def _login(page, live_server, username, group):
+    """Sign ``username`` (in ``group``) in by giving the browser a Django session cookie."""
+    user = User.objects.create_user(username, password="a-long-test-password-1")
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value,
+          "url": live_server.url}]
+    )
+
+
+def _enter_code(page, live_server, code):
+    page.goto(live_server.url + "/vote/")
+    page.fill("#code", code)
+    page.click("form button[type=submit]")
+
+
+def test_voter_pages(live_server, browser, audit):  # noqa: F811
+    c, codes = _open_contest()
+    page = browser.new_page()
+    page.goto(live_server.url + "/vote/")
+    audit(page, "vote code entry")
+    _enter_code(page, live_server, "AAAAA-BBBBB")
+    page.wait_for_selector(".error-message")
+    audit(page, "vote code entry with an error")
+
+    _enter_code(page, live_server, codes[0])
+    page.wait_for_selector("#rank-1")
+    audit(page, "ranked ballot")
+    page.fill("#rank-1", "1")
+    page.fill("#rank-2", "1")
+    page.click("form[data-ranked-ballot] button[type=submit]")
+    page.wait_for_selector(".error-message")
+    audit(page, "ranked ballot with errors")
+
+    page.fill("#rank-2", "2")
+    page.click("form[data-ranked-ballot] button[type=submit]")
+    page.wait_for_selector("text=Check your choices")
+    audit(page, "confirm")
+    page.click("form[data-once] button:not(.secondary)")
+    page.wait_for_selector("#receipt")
+    audit(page, "cast and receipt")
+    receipt = page.locator("#receipt").inner_text().strip()
+
+    lifecycle.transition(c, Contest.CLOSED, "officer")
+    page.goto(live_server.url + "/receipt/")
+    audit(page, "receipt check")
+    page.fill("#receipt", receipt)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#answer")
+    audit(page, "receipt check answer")
+    page.fill("#receipt", "")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".error-message")
+    audit(page, "receipt check with an error")
+    page.close()
+    audit.check()
+
+
+def test_motion_ballot(live_server, browser, audit):  # noqa: F811
+    org = organisation()
+    c = contest(org, names=("For", "Against"), method="fptp", kind="motion")
+    lifecycle.transition(c, Contest.FROZEN, "officer")
+    codes = [i.code for i in voting.issue_credentials(c, "officer")]
+    lifecycle.transition(c, Contest.OPEN, "officer")
+    page = browser.new_page()
+    _enter_code(page, live_server, codes[0])
+    page.wait_for_selector("#choice-1")
+    audit(page, "motion ballot")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".error-message")
+    audit(page, "motion ballot with an error")
+    page.close()
+    audit.check()
+
+
+def _published_contest():
+    c, codes = _open_contest()
+    for n, code in enumerate(codes):
+        voting.cast(c, code, [1 + n % 4, 1 + (n + 1) % 4])
+    lifecycle.transition(c, Contest.CLOSED, "officer")
+    counting.count_contest(c, "officer")
+    lifecycle.transition(c, Contest.PUBLISHED, "officer")
+    return c
+
+
+def test_public_pages(live_server, browser, audit):  # noqa: F811
+    c = _published_contest()
+    page = browser.new_page()
+    for name, path in (
+        ("home", "/"),
+        ("results list", "/results/"),
+        ("published result", f"/results/{c.pk}/"),
+        ("login", "/accounts/login/?next=/officer/"),
+    ):
+        page.goto(live_server.url + path)
+        audit(page, name)
+    page.fill("#id_username", "nobody")
+    page.fill("#id_password", "wrong-password-123")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("main .error-message, main .errorlist, main [role=alert]")
+    audit(page, "login with an error")
+    page.close()
+    audit.check()
+
+
+def test_officer_pages(live_server, browser, audit):  # noqa: F811
+    c = _published_contest()
+    draft = contest(Organisation.objects.get(), names=("Elm", "Fir"))
+    frozen = contest(Organisation.objects.get(), names=("Gale", "Holm"))
+    lifecycle.transition(frozen, Contest.FROZEN, "officer")
+    page = browser.new_page()
+    _login(page, live_server, "returning.officer", "officer")
+    for name, path in (
+        ("officer contest list", "/officer/"),
+        ("officer contest detail (published)", f"/officer/contests/{c.pk}/"),
+        ("officer contest detail (draft)", f"/officer/contests/{draft.pk}/"),
+        ("officer result sheet", f"/officer/contests/{c.pk}/result/"),
+        ("officer credentials", f"/officer/contests/{c.pk}/credentials/"),
+        ("officer credentials (frozen, to issue)", f"/officer/contests/{frozen.pk}/credentials/"),
+        ("officer register import", "/officer/register/"),
+    ):
+        page.goto(live_server.url + path)
+        wait_text(page, "Selectorate")
+        audit(page, name)
+    page.set_input_files(
+        "#register",
+        files=[{"name": "register.csv", "mimeType": "text/csv", "buffer": REGISTER_CSV}],
+    )
+    page.click("button[value=check]")
+    wait_text(page, "register.csv")
+    audit(page, "officer register import report")
+    page.close()
+    audit.check()
+
+
+def test_scrutineer_pages(live_server, browser, audit):  # noqa: F811
+    c = _published_contest()
+    page = browser.new_page()
+    _login(page, live_server, "scrutineer.one", "scrutineer")
+    for name, path in (
+        ("scrutineer audit log", "/scrutineer/audit/"),
+        ("scrutineer count", f"/scrutineer/contests/{c.pk}/count/"),
+    ):
+        page.goto(live_server.url + path)
+        audit(page, name)
+    page.close()
+    audit.check()
