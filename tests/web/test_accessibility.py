@@ -52,7 +52,6 @@ def audit():
             " && s.cssRules.length > 0)"
         ), f"{name}: site.css did not load"
         result = axe.run(page, options=options)
-        print(f"{name}: {page.title()} ({page.url}): {len(result.response['violations'])}")
         seen.append(name)
         for v in result.response["violations"]:
             targets = "; ".join(", ".join(map(str, n["target"])) for n in v["nodes"])
@@ -73,8 +72,7 @@ def _login(page, live_server, username, group):
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value,
-          "url": live_server.url}]
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
 
 
