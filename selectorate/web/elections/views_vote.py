@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -98,6 +99,7 @@ def _ballot_page(
     return render(request, "elections/vote/ballot.html", context, status=status)
 
 
+@transaction.non_atomic_requests  # read-only: no transaction, no write lock
 @never_cache
 @require_http_methods(["GET", "POST"])
 def enter_code(request: HttpRequest) -> HttpResponse:
@@ -111,6 +113,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     return _ballot_page(request, code, BallotForm.empty(credential.contest))
 
 
+@transaction.non_atomic_requests  # read-only: no transaction, no write lock
 @never_cache
 @require_POST
 def ballot(request: HttpRequest) -> HttpResponse:
@@ -125,6 +128,7 @@ def ballot(request: HttpRequest) -> HttpResponse:
     return _ballot_page(request, code, form)
 
 
+@transaction.non_atomic_requests  # read-only: no transaction, no write lock
 @never_cache
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
@@ -168,6 +172,7 @@ def cast(request: HttpRequest) -> HttpResponse:
     return render(request, "elections/vote/cast.html", {"contest": contest, "receipt": receipt})
 
 
+@transaction.non_atomic_requests  # read-only: no transaction, no write lock
 @never_cache
 @require_http_methods(["GET", "POST"])
 def receipt(request: HttpRequest) -> HttpResponse:

@@ -167,16 +167,19 @@ def cast(contest: Contest, code: str, rankings: Any) -> str:
         if credential.used:
             raise AlreadyVoted()
         choices = check_rankings(contest, rankings)
-        # The audit append holds the chain's lock; a close that committed before we got it
-        # shows here, so no ballot lands after the close.
-        audit.record("ballot cast", "voter", contest)
-        state = Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first()
-        if state != Contest.OPEN:
-            raise VoteRefused(NOT_OPEN)
         credential.used = True
         credential.save(update_fields=["used"])
         receipt = secrets.token_urlsafe(16)
         CastBallot.objects.create(contest=contest, rankings=choices, receipt_hash=sha256(receipt))
+        # The chain's lock serialises every writer until commit, so it is taken last: the
+        # cast's other work runs in parallel with other casts and only the audit append,
+        # the state check and the commit are serial. A close that committed before we got
+        # the lock shows here, and refusing then rolls the whole cast back, so no ballot
+        # lands after the close.
+        audit.record("ballot cast", "voter", contest)
+        state = Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first()
+        if state != Contest.OPEN:
+            raise VoteRefused(NOT_OPEN)
     return receipt
 
 
