@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from web_factories import contest, organisation
 
-from selectorate.web.elections import voting
+from selectorate.web.elections import lifecycle, voting
 from selectorate.web.elections.api import api, make_token
 from selectorate.web.elections.models import AuditEntry, Contest
 
@@ -25,6 +25,19 @@ ENDPOINTS = [
     ("get", "/api/contests/{contest}/result"),
     ("get", "/api/contests/{contest}/export/blt"),
     ("get", "/api/contests/{contest}/record"),
+    ("get", "/api/contests/{contest}/nominations"),
+    ("post", "/api/contests/{contest}/nominations"),
+    ("post", "/api/contests/{contest}/electors/{member_no}/reissue"),
+]
+#: Endpoints a scrutineer (read-only) may not call either: the officers' actions.
+OFFICER_ONLY = [
+    ("post", "/api/contests/{contest}/transition"),
+    ("post", "/api/organisations/{slug}/register"),
+    ("post", "/api/contests/{contest}/credentials"),
+    ("post", "/api/contests/{contest}/count"),
+    ("get", "/api/contests/{contest}/nominations"),
+    ("post", "/api/contests/{contest}/nominations"),
+    ("post", "/api/contests/{contest}/electors/{member_no}/reissue"),
 ]
 
 
@@ -62,10 +75,17 @@ def test_every_endpoint_refuses_anonymous_and_non_officers():
     org = organisation()
     c = contest(org)
     voter = _user("member")  # logged in, but no role
+    scrutineer = _user("scrutineer", "scrutineer")
     routes = {str(r) for r in api.urls[0]}
     assert len(routes) >= len(ENDPOINTS)
+    # Every route the API serves is enumerated here (so a new one cannot skip this test).
+    listed = {p.split("/api", 1)[1].replace("{contest}", "{contest_id}") for _, p in ENDPOINTS}
+    listed = {p.replace("/blt", "/{fmt}") for p in listed}
+    served = {"/" + str(u.pattern).rstrip("$").lstrip("^") for u in api.urls[0]}
+    served = {s.replace("<int:", "{").replace("<", "{").replace(">", "}") for s in served}
+    assert {s for s in served if s != "/" and "openapi" not in s} <= listed, served
     for method, template in ENDPOINTS:
-        path = template.format(contest=c.pk, slug=org.slug)
+        path = template.format(contest=c.pk, slug=org.slug, member_no="M0001")
         assert _call(Client(), method, path).status_code == 401, path
         bad = {"HTTP_AUTHORIZATION": "Bearer not-a-token"}
         assert _call(Client(), method, path, bad).status_code == 401, path
@@ -73,6 +93,12 @@ def test_every_endpoint_refuses_anonymous_and_non_officers():
         logged_in = Client()
         logged_in.force_login(voter)
         assert _call(logged_in, method, path).status_code == 401, path
+    for method, template in OFFICER_ONLY:
+        path = template.format(contest=c.pk, slug=org.slug, member_no="M0001")
+        assert _call(Client(), method, path, _bearer(scrutineer)).status_code == 401, path
+        as_scrutineer = Client()
+        as_scrutineer.force_login(scrutineer)
+        assert _call(as_scrutineer, method, path).status_code == 401, path
     assert not AuditEntry.objects.exists()
 
 
@@ -191,3 +217,55 @@ def test_a_contest_driven_through_the_api():
     assert blt.status_code == 200 and blt.content.decode().startswith("3 1\n")
     record = client.get(f"/api/contests/{c.pk}/record", **h)
     assert record.status_code == 200 and record["Content-Type"] == "application/zip"
+
+
+def test_nominations_recorded_and_checked_through_the_api():
+    org = organisation()
+    c = contest(org, names=("Ash", "Birch"), kind="stv_executive")
+    h = _bearer(_user("officer", "officer"))
+    client = Client()
+    url = f"/api/contests/{c.pk}/nominations"
+    body = {"candidate": 1, "nominator_kind": "clp", "nominator_name": "Test CLP"}
+    closed = _call(client, "post", url, h, body)
+    assert closed.status_code == 409 and "only while they are open" in closed.json()["detail"]
+    lifecycle.transition(c, Contest.NOMINATIONS, "officer")
+    r = _call(client, "post", url, h, body)
+    assert r.status_code == 200, r.content
+    out = r.json()
+    assert out["checked"] is True and out["outcome"]["rulebook"]
+    assert out["nominations"] == [{"candidate": 1, "candidate_name": "Ash",
+                                   "nominator_kind": "clp", "nominator_name": "Test CLP"}]
+    # labour-2014 asks for 5 CLP nominations: one is too few, Birch has none.
+    assert [d["name"] for d in out["unqualified"]] == ["Ash", "Birch"]
+    assert "Birch: 0 CLP nominations" in out["refusal"] and "at least 5" in out["refusal"]
+    again = _call(client, "post", url, h, body)
+    assert again.status_code == 409 and "already nominated" in again.json()["detail"]
+    assert _call(client, "post", url, h, {**body, "candidate": 9}).status_code == 404
+    assert _call(client, "post", url, h, {**body, "nominator_kind": "x"}).status_code == 409
+    assert client.get(url, **h).json() == {**out, "state": "nominations"}
+    assert AuditEntry.objects.filter(action="nomination recorded").count() == 1
+
+
+def test_reissue_one_code_through_the_api():
+    org = organisation()
+    c = contest(org)
+    h = _bearer(_user("officer", "officer"))
+    client = Client()
+    url = f"/api/contests/{c.pk}/electors/M0001/reissue"
+    assert _call(client, "post", url, h).status_code == 404  # no electorate yet
+    lifecycle.transition(c, Contest.FROZEN, "officer")
+    old = {i.member_no: i.code for i in voting.issue_credentials(c, "officer")}
+    r = _call(client, "post", url, h)
+    assert r.status_code == 200, r.content
+    new = r.json()
+    assert new["member_no"] == "M0001" and new["code"] != old["M0001"]
+    assert _call(client, "post", f"/api/contests/{c.pk}/electors/M9999/reissue", h).status_code \
+        == 404  # not eligible
+    lifecycle.transition(c, Contest.OPEN, "officer")
+    c.refresh_from_db()
+    with pytest.raises(voting.VoteRefused):
+        voting.cast(c, old["M0001"], [1])
+    voting.cast(c, new["code"], [1])
+    voted = _call(client, "post", url, h)
+    assert voted.status_code == 409 and voted.json()["detail"] == voting.ALREADY_VOTED
+    assert AuditEntry.objects.filter(action="credential reissued").count() == 1

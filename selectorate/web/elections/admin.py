@@ -49,10 +49,12 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 class CandidateInline(admin.TabularInline):
-    """Candidates on a contest's ballot."""
+    """Candidates on a contest's ballot, each optionally linked to a candidate user."""
 
     model = models.Candidate
     extra = 0
+    #: ``user``: the site account (group "candidate") that stands as this candidate.
+    fields = ["position", "name", "user"]
 
 
 @admin.register(models.Contest)

@@ -12,8 +12,9 @@ an officer (a member of the ``officer`` group, or a superuser), by either
   It is valid for :data:`TOKEN_MAX_AGE` seconds.
 
 Scrutineers (group ``scrutineer``) may call the read-only endpoints (list,
-detail, result, exports). Every refusal of a step states why, as ``detail``
-with HTTP 409 (conflict with the contest's state). Voters do not use this API.
+detail, result, exports), not the nominations or code-reissue endpoints.
+Every refusal of a step states why, as ``detail`` with HTTP 409 (conflict
+with the contest's state). Voters do not use this API.
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from selectorate.web.elections import counting, exports, lifecycle, register_import, voting
+from selectorate.web.elections import (
+    counting,
+    exports,
+    lifecycle,
+    nominations,
+    register_import,
+    voting,
+)
 from selectorate.web.elections.models import (
     CastBallot,
     Contest,
     Credential,
     Elector,
+    Nomination,
     Organisation,
     Result,
 )
@@ -420,3 +429,150 @@ def record(request: HttpRequest, contest_id: int) -> HttpResponse:
     name = f"{contest.organisation.slug}-contest-{contest.pk}-record.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# ------------------------------------------------------------------ nominations, reissue
+
+
+class NominationIn(Schema):
+    """One nomination: the candidate (ballot position) and who nominates them."""
+
+    candidate: int
+    #: ``mp``, ``clp``, ``affiliate``, ``branch`` or ``member``.
+    nominator_kind: str
+    nominator_name: str
+
+
+class NominationOut(Schema):
+    """A recorded nomination."""
+
+    candidate: int
+    candidate_name: str
+    nominator_kind: str
+    nominator_name: str
+
+
+class UnqualifiedOut(Schema):
+    """A candidate the rulebook keeps off the ballot, and why."""
+
+    candidate: int
+    name: str
+    decision: str
+    summary: str
+    reasons: list[str]
+
+
+class NominationsOut(Schema):
+    """A contest's nominations checked against its rulebook's thresholds."""
+
+    contest: int
+    state: str
+    #: Whether the contest's procedure sets nomination thresholds.
+    checked: bool
+    nominations: list[NominationOut]
+    #: The procedure's explained outcome (selectorate's Outcome as a dict), or None.
+    outcome: dict[str, Any] | None
+    unqualified: list[UnqualifiedOut]
+    unsettled: list[str]
+    #: Why the contest may not leave nominations yet ("" when it may).
+    refusal: str
+
+
+class ReissuedCodeOut(Schema):
+    """One elector's new code — returned once, stored only as a hash; the old code stops."""
+
+    member_no: str
+    name: str
+    email: str
+    code: str
+
+
+def _nominations_out(contest: Contest) -> dict[str, Any]:
+    outcome = nominations.check(contest)
+    off: list[nominations.Disqualified] = []
+    unsettled: list[str] = []
+    if outcome is not None:
+        off, unsettled = nominations.unqualified(contest, outcome)
+    rows = Nomination.objects.filter(contest=contest).select_related("candidate")
+    return {
+        "contest": contest.pk,
+        "state": contest.state,
+        "checked": contest.kind in nominations.CHECKED_KINDS,
+        "nominations": [
+            {
+                "candidate": n.candidate.position,
+                "candidate_name": n.candidate.name,
+                "nominator_kind": n.nominator_kind,
+                "nominator_name": n.nominator_name,
+            }
+            for n in rows
+        ],
+        "outcome": outcome.to_dict() if outcome is not None else None,
+        "unqualified": [
+            {
+                "candidate": d.candidate.position,
+                "name": d.candidate.name,
+                "decision": d.decision,
+                "summary": d.summary,
+                "reasons": d.reasons,
+            }
+            for d in off
+        ],
+        "unsettled": unsettled,
+        "refusal": nominations.refusal(contest),
+    }
+
+
+@api.get("/contests/{contest_id}/nominations", response=NominationsOut)
+def check_nominations(request: HttpRequest, contest_id: int) -> dict[str, Any]:
+    """The contest's nominations and their check against the rulebook (officers only)."""
+    return _nominations_out(_contest(contest_id))
+
+
+@api.post(
+    "/contests/{contest_id}/nominations",
+    response={200: NominationsOut, 404: Message, 409: Message},
+)
+def record_nomination(request: HttpRequest, contest_id: int, body: NominationIn) -> Any:
+    """Record one nomination while nominations are open; returns the updated check.
+
+    409 with the reason when nominations are not open, the nominator kind or
+    name is not acceptable, or this nominator has already nominated the candidate.
+    """
+    contest = _contest(contest_id)
+    candidate = contest.candidates.filter(position=body.candidate).first()
+    if candidate is None:
+        raise HttpError(404, f"No candidate at position {body.candidate} in “{contest.title}”.")
+    try:
+        nominations.record_nomination(
+            contest, candidate, body.nominator_kind, body.nominator_name, _actor(request)
+        )
+    except nominations.NominationRefused as exc:
+        raise _refused(exc) from None
+    return _nominations_out(_contest(contest_id))
+
+
+@api.post(
+    "/contests/{contest_id}/electors/{member_no}/reissue",
+    response={200: ReissuedCodeOut, 404: Message, 409: Message},
+)
+def reissue_code(request: HttpRequest, contest_id: int, member_no: str) -> dict[str, Any]:
+    """A new one-time code for one elector (the old code stops working).
+
+    The code is in this response only. 409 unless credentials are issued or
+    voting is open, or when the elector has already voted.
+    """
+    contest = _contest(contest_id)
+    elector = (
+        Elector.objects.filter(contest=contest, member__member_no=member_no, eligible=True)
+        .select_related("member")
+        .first()
+    )
+    if elector is None or not Credential.objects.filter(elector=elector).exists():
+        raise HttpError(404, f"Member {member_no} holds no voting code in “{contest.title}”.")
+    try:
+        code = voting.reissue_credential(contest, elector, _actor(request))
+    except voting.VoteRefused as exc:
+        raise _refused(exc) from None
+    m = elector.member
+    return {"member_no": m.member_no, "name": m.name, "email": m.email, "code": code}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 
@@ -138,6 +139,15 @@ class Candidate(models.Model):
     name = models.CharField(max_length=200)
     #: Ballot order, 1-based; rankings refer to candidates by position.
     position = models.PositiveIntegerField()
+    #: The site user who stands as this candidate (group "candidate"), if any: they see
+    #: their contests' state and nominations, and the result once published.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidacies",
+    )
 
     class Meta:
         ordering = ["contest", "position"]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from selectorate.procedures import leadership, nec, selection
 from selectorate.procedures.outcome import Outcome
@@ -48,6 +48,42 @@ CHECKED_KINDS = ("leadership", "selection", "stv_executive")
 OFF_BALLOT = ("not_nominated", "not nominated", "not_eligible", "excluded")
 #: Detail decisions the record cannot settle (the transition is refused on them).
 UNSETTLED = ("undetermined",)
+
+
+class NominationRefused(Exception):
+    """A nomination that was not recorded; the message says why."""
+
+
+def record_nomination(
+    contest: Contest, candidate: Candidate, kind: str, name: str, actor: str
+) -> Nomination:
+    """Record one nomination of ``candidate`` by ``name`` (a ``kind`` of nominator), audited.
+
+    Refused (:class:`NominationRefused`) unless nominations are open, for an
+    unknown nominator kind, an empty or over-long name, or a repeat nomination.
+    """
+    name = name.strip()
+    if kind not in dict(Nomination.KINDS):
+        raise NominationRefused(
+            "Choose who nominates (" + ", ".join(k for k, _ in Nomination.KINDS) + ")."
+        )
+    if not name or len(name) > 200:
+        raise NominationRefused("The nominator's name must be 1 to 200 characters.")
+    try:
+        with transaction.atomic():
+            locked = Contest.objects.select_for_update().get(pk=contest.pk)
+            if locked.state != Contest.NOMINATIONS:
+                raise NominationRefused(
+                    f"Nominations are recorded only while they are open; “{locked.title}” "
+                    f"is {locked.get_state_display()}."
+                )
+            row = Nomination.objects.create(contest=locked, candidate=candidate,
+                                            nominator_kind=kind, nominator_name=name)
+            audit.record("nomination recorded", actor, locked, {
+                "candidate": candidate.name, "nominator_kind": kind, "nominator_name": name})
+    except IntegrityError:
+        raise NominationRefused(f"{name} has already nominated {candidate.name}.") from None
+    return row
 
 
 @dataclass(slots=True)

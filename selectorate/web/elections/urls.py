@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from selectorate.web.elections import views_contests, views_officer, views_public, views_vote
+from selectorate.web.elections import (
+    views_candidate,
+    views_contests,
+    views_officer,
+    views_public,
+    views_vote,
+)
 
 app_name = "elections"
 
@@ -37,6 +43,8 @@ urlpatterns = [
     ),
     path("officer/contests/<int:pk>/result/", views_officer.results, name="officer_results"),
     path("officer/register/", views_officer.register, name="officer_register"),
+    path("candidate/", views_candidate.my_contests, name="candidate_contests"),
+    path("candidate/contests/<int:pk>/", views_candidate.my_contest, name="candidate_contest"),
     path("scrutineer/audit/", views_officer.audit_log, name="scrutineer_audit"),
     path(
         "scrutineer/contests/<int:pk>/count/",

@@ -78,7 +78,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        """After sign-in: the contest list."""
+        """After sign-in: the contest list (a candidate only: their own contests)."""
+        user = self.request.user
+        if not user.is_superuser and set(
+            user.groups.values_list("name", flat=True)
+        ) & {"officer", "scrutineer", "candidate"} == {"candidate"}:
+            return reverse("elections:candidate_contests")
         return reverse("elections:officer_contests")
 
 
