@@ -40,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -251,20 +252,23 @@ def ensure_profiles(python: str, data_dir: Path, configs: list[str]) -> None:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def run(args: argparse.Namespace) -> dict:
-    """Run every selected (tool, config); return the results document."""
-    sys.path.insert(0, str(BENCH))
-    from peers import TOOLS
+def start_run(
+    args: argparse.Namespace, known_tools: dict, known_configs: dict, ensure: Callable[..., object]
+) -> tuple[list[str], list[str], dict, dict]:
+    """Check the selected tools and configs, make the profiles, and open the results document.
 
-    tools = args.tools.split(",") if args.tools else list(TOOLS)
-    configs = args.configs.split(",") if args.configs else list(CONFIGS)
+    Shared by this harness and ``stv_bench.py``: returns the tools, the configs, the results
+    document (merged from ``--out`` when it exists) and this run's record.
+    """
+    tools = args.tools.split(",") if args.tools else list(known_tools)
+    configs = args.configs.split(",") if args.configs else list(known_configs)
     for t in tools:
-        if t not in TOOLS:
-            raise SystemExit(f"unknown tool {t!r}; known: {', '.join(TOOLS)}")
+        if t not in known_tools:
+            raise SystemExit(f"unknown tool {t!r}; known: {', '.join(known_tools)}")
     for c in configs:
-        if c not in CONFIGS:
-            raise SystemExit(f"unknown config {c!r}; known: {', '.join(CONFIGS)}")
-    ensure_profiles(args.python, args.data_dir, configs)
+        if c not in known_configs:
+            raise SystemExit(f"unknown config {c!r}; known: {', '.join(known_configs)}")
+    ensure(args.python, args.data_dir, configs)
     doc: dict = {"cells": {}, "runs": []}
     if args.out and args.out.exists():
         doc = json.loads(args.out.read_text())
@@ -277,6 +281,15 @@ def run(args: argparse.Namespace) -> dict:
         "tools": tools,
         "configs": configs,
     }
+    return tools, configs, doc, record
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Run every selected (tool, config); return the results document."""
+    sys.path.insert(0, str(BENCH))
+    from peers import TOOLS
+
+    tools, configs, doc, record = start_run(args, TOOLS, CONFIGS, ensure_profiles)
     dead: dict[str, str] = {}
     for tool in tools:  # a tool that timed out at a smaller N in an earlier run stays out
         for config in CONFIGS:

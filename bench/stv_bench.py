@@ -455,29 +455,9 @@ def ensure_profiles(python: str, data_dir: Path, configs: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     """Run every selected (tool, config); merge into ``--out``; return the document."""
-    from run_bench import machine_info
+    from run_bench import start_run
 
-    tools = args.tools.split(",") if args.tools else list(TOOLS)
-    configs = args.configs.split(",") if args.configs else list(CONFIGS)
-    for t in tools:
-        if t not in TOOLS:
-            raise SystemExit(f"unknown tool {t!r}; known: {', '.join(TOOLS)}")
-    for c in configs:
-        if c not in CONFIGS:
-            raise SystemExit(f"unknown config {c!r}; known: {', '.join(CONFIGS)}")
-    ensure_profiles(args.python, args.data_dir, configs)
-    doc: dict = {"cells": {}, "runs": []}
-    if args.out and args.out.exists():
-        doc = json.loads(args.out.read_text())
-    record = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": machine_info(),
-        "load_before": [round(x, 2) for x in os.getloadavg()],
-        "k": args.k,
-        "limit": args.limit,
-        "tools": tools,
-        "configs": configs,
-    }
+    tools, configs, doc, record = start_run(args, TOOLS, CONFIGS, ensure_profiles)
     dead: dict[str, str] = {}
     for config in configs:
         for tool in tools:

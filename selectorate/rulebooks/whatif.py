@@ -123,11 +123,11 @@ def find_history(explicit: str | Path | None = None) -> Path:
     )
 
 
-def load_history(path: str | Path) -> dict[str, HistoryRecord]:
-    """The replayable records of labour_history.json at ``path``, by id."""
-    path = Path(path)
+
+def _read_json(path: Path) -> object:
+    """Parse the JSON file at ``path``; any failure is one RulebookError naming the file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RulebookError(path, "file", "no such file") from None
     except IsADirectoryError:
@@ -136,6 +136,11 @@ def load_history(path: str | Path) -> dict[str, HistoryRecord]:
         raise RulebookError(path, "file", f"cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RulebookError(path, "file", f"not a JSON file ({exc})") from None
+
+def load_history(path: str | Path) -> dict[str, HistoryRecord]:
+    """The replayable records of labour_history.json at ``path``, by id."""
+    path = Path(path)
+    data = _read_json(path)
     try:
         return history_records(data)
     except (KeyError, TypeError, ValueError, StopIteration) as exc:
@@ -368,16 +373,7 @@ def _trigger(item: Mapping[str, Any]) -> HistoryRecord | None:
 def record_from_file(path: str | Path, kind: Kind) -> HistoryRecord:
     """A record file in the procedure's own JSON format (see ``record_from_dict``)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RulebookError(path, "file", "no such file") from None
-    except IsADirectoryError:
-        raise RulebookError(path, "file", "is a folder, not a file") from None
-    except OSError as exc:
-        raise RulebookError(path, "file", f"cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RulebookError(path, "file", f"not a JSON file ({exc})") from None
+    data = _read_json(path)
     if not isinstance(data, Mapping):
         raise RulebookError(path, "file", "a record is a JSON object")
     try:

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods
@@ -201,17 +201,11 @@ def contest_nominations(request: HttpRequest, pk: int) -> HttpResponse:
         errors["nominator_name"] = "The nominator's name must be 200 characters or fewer."
     if not errors:
         try:
-            with transaction.atomic():
-                Nomination.objects.create(contest=contest, candidate=candidate,
-                                          nominator_kind=values["nominator_kind"],
-                                          nominator_name=values["nominator_name"])
-                audit.record("nomination recorded", actor, contest, {
-                    "candidate": candidate.name, "nominator_kind": values["nominator_kind"],
-                    "nominator_name": values["nominator_name"]})
-        except IntegrityError:
-            errors["nominator_name"] = (
-                f"{values['nominator_name']} has already nominated {candidate.name}."
+            nominations.record_nomination(
+                contest, candidate, values["nominator_kind"], values["nominator_name"], actor
             )
+        except nominations.NominationRefused as exc:
+            errors["nominator_name"] = str(exc)
     if errors:
         return _nominations_page(request, contest, {"values": values, "errors": errors},
                                  status=400)
