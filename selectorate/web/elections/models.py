@@ -253,8 +253,17 @@ class AuditEntry(models.Model):
     at = models.DateTimeField()
     actor = models.CharField(max_length=150)
     action = models.CharField(max_length=100)
+    # No database-level foreign key (Django still refuses to delete a contest with
+    # entries): a constraint check would lock the contest's row while the chain's
+    # lock is held, and a transition that holds the contest and waits for the
+    # chain would then deadlock with it.
     contest = models.ForeignKey(
-        Contest, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+        Contest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        db_constraint=False,
     )
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -266,6 +275,37 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class PendingAuditEntry(models.Model):
+    """An audit line written inside a cast's transaction, waiting to join the chain.
+
+    A cast cannot append to the hash chain itself without holding the chain's
+    lock through its commit, which would make every cast wait for the one
+    before it to reach the disk. So the cast stores this row (committed with the
+    ballot, so it survives a crash) and :func:`.audit.seal_pending` moves it
+    into the chain right after the commit, many at a time. Like the chained
+    line, it says "ballot cast" and nothing about who or what.
+    """
+
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=100)
+    contest = models.ForeignKey(  # no database constraint, as for AuditEntry.contest
+        Contest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"pending {self.action}"
 
 
 class AuditHead(models.Model):

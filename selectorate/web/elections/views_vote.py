@@ -151,10 +151,16 @@ def confirm(request: HttpRequest) -> HttpResponse:
     return render(request, "elections/vote/confirm.html", context)
 
 
+@transaction.non_atomic_requests  # voting.cast commits before the receipt is shown
 @never_cache
 @require_POST
 def cast(request: HttpRequest) -> HttpResponse:
-    """Cast the confirmed ballot and show "Your vote has been cast" with the receipt code."""
+    """Cast the confirmed ballot and show "Your vote has been cast" with the receipt code.
+
+    Not wrapped in the request's transaction: :func:`.voting.cast` is its own
+    transaction, so the ballot is committed (and its audit line chained just
+    after) before this page with the receipt is rendered.
+    """
     code = request.POST.get("code", "")
     credential, refusal = _credential_for(request, code)
     if refusal is not None:
@@ -164,7 +170,8 @@ def cast(request: HttpRequest) -> HttpResponse:
     if not form.valid:
         return _ballot_page(request, code, form, status=400)
     try:
-        receipt = voting.cast(contest, code, form.rankings)
+        positions = {c.position for c in form.candidates}
+        receipt = voting.cast(contest, code, form.rankings, positions)
     except voting.AlreadyVoted:
         return _refused(request, "You have already voted", voting.ALREADY_VOTED, 409)
     except voting.VoteRefused as exc:

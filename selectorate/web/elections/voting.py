@@ -1,13 +1,14 @@
 """Voting credentials and casting a ballot, secretly.
 
 A credential is a one-time code shown (or mailed) once when issued; only its
-sha256 is stored. Casting runs in one transaction: the credential row is locked
-(``select_for_update``) and marked used, a :class:`~.models.CastBallot` with a
+sha256 is stored. Casting runs in one transaction: the credential is claimed
+(marked used by a conditional update), a :class:`~.models.CastBallot` with a
 random id and no link to anyone is inserted, and the audit log records "ballot
-cast" with no identity. The voter gets a receipt code (128 random bits) whose
-sha256 is stored with the ballot: it proves the ballot is in the count and says
-nothing of its choices. A used code gets the same "already voted" answer every
-time; a contest that is not open refuses every code.
+cast" with no identity (chained just after the commit, see :func:`cast`). The
+voter gets a receipt code (128 random bits) whose sha256 is stored with the
+ballot: it proves the ballot is in the count and says nothing of its choices.
+A used code gets the same "already voted" answer every time; a contest that is
+not open refuses every code.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from selectorate.web.elections import audit, lifecycle
-from selectorate.web.elections.models import CastBallot, Contest, Credential, Elector
+from selectorate.web.elections.models import (
+    CastBallot,
+    Contest,
+    Credential,
+    Elector,
+)
 
 #: Crockford's base32 alphabet: no I, L, O or U, so codes read aloud and type cleanly.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -129,9 +135,16 @@ def reissue_credential(contest: Contest, elector: Elector, actor: str) -> str:
     return code
 
 
-def check_rankings(contest: Contest, rankings: Any) -> list[int]:
-    """The rankings as a list of candidate positions; VoteRefused when malformed."""
-    positions = set(contest.candidates.values_list("position", flat=True))
+def check_rankings(
+    contest: Contest, rankings: Any, positions: set[int] | None = None
+) -> list[int]:
+    """The rankings as a list of candidate positions; VoteRefused when malformed.
+
+    ``positions`` (the contest's candidate positions) saves a query when the
+    caller has them already.
+    """
+    if positions is None:
+        positions = set(contest.candidates.values_list("position", flat=True))
     if not isinstance(rankings, list | tuple) or not rankings:
         raise VoteRefused("The ballot is empty: choose at least one candidate.")
     out: list[int] = []
@@ -146,40 +159,58 @@ def check_rankings(contest: Contest, rankings: Any) -> list[int]:
     return out
 
 
-def cast(contest: Contest, code: str, rankings: Any) -> str:
+def _state_for_cast(contest: Contest) -> str | None:
+    """The contest's state, read so that a close cannot slip past this cast.
+
+    On PostgreSQL the row is read ``FOR SHARE``: casts share that lock with one
+    another, but a transition (``SELECT … FOR UPDATE`` in
+    :func:`.lifecycle.transition`) waits for every cast holding it to commit,
+    and a cast that starts after a close committed reads "closed". On SQLite
+    every write transaction is serial (``BEGIN IMMEDIATE``), which does the same.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT state FROM {Contest._meta.db_table} WHERE id = %s FOR SHARE",
+                [contest.pk],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+    return Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first()
+
+
+def cast(
+    contest: Contest, code: str, rankings: Any, positions: set[int] | None = None
+) -> str:
     """Cast a ballot with a one-time ``code``; returns the receipt code (shown once).
 
     Raises :class:`VoteRefused` (contest not open, unknown code, bad rankings)
-    or :class:`AlreadyVoted` (always the same message).
+    or :class:`AlreadyVoted` (always the same message). The receipt is returned
+    only after the transaction that stores the ballot has committed (with
+    PostgreSQL's ``synchronous_commit`` on, after the commit is on disk), so no
+    voter is ever shown a receipt for a ballot that a crash could lose.
+
+    Casts run in parallel: the credential is claimed by one conditional
+    ``UPDATE`` (of two casts with one code, the second waits for the first and
+    then finds it used), and the audit line is chained only if the chain is free
+    (:func:`.audit.record_or_defer`), so casts never queue behind one another's
+    commit and many can share one flush of the database's log.
     """
     with transaction.atomic():
-        if Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first() != (
-            Contest.OPEN
-        ):
+        if _state_for_cast(contest) != Contest.OPEN:
             raise VoteRefused(NOT_OPEN)
-        credential = (
-            Credential.objects.select_for_update()
-            .filter(contest=contest, code_hash=code_hash(code))
-            .first()
-        )
-        if credential is None:
+        digest = code_hash(code)
+        claimed = Credential.objects.filter(
+            contest=contest, code_hash=digest, used=False
+        ).update(used=True)
+        if not claimed:
+            if Credential.objects.filter(contest=contest, code_hash=digest).exists():
+                raise AlreadyVoted()
             raise VoteRefused(UNKNOWN_CODE)
-        if credential.used:
-            raise AlreadyVoted()
-        choices = check_rankings(contest, rankings)
-        credential.used = True
-        credential.save(update_fields=["used"])
+        choices = check_rankings(contest, rankings, positions)
         receipt = secrets.token_urlsafe(16)
         CastBallot.objects.create(contest=contest, rankings=choices, receipt_hash=sha256(receipt))
-        # The chain's lock serialises every writer until commit, so it is taken last: the
-        # cast's other work runs in parallel with other casts and only the audit append,
-        # the state check and the commit are serial. A close that committed before we got
-        # the lock shows here, and refusing then rolls the whole cast back, so no ballot
-        # lands after the close.
-        audit.record("ballot cast", "voter", contest)
-        state = Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first()
-        if state != Contest.OPEN:
-            raise VoteRefused(NOT_OPEN)
+        audit.record_or_defer("ballot cast", "voter", contest)
     return receipt
 
 
