@@ -44,8 +44,10 @@ def _migrate() -> None:
 
 def _demo_text(info: object, port: int) -> str:
     lines = [f"Vale of Fennick CLP (fictional) — http://127.0.0.1:{port}/", "", "Logins:"]
+    pages = {"officer": "officer/", "scrutineer": "scrutineer/audit/", "candidate": "candidate/"}
     for user, password in info.logins.items():  # type: ignore[attr-defined]
-        lines.append(f"  {user} / {password}    (http://127.0.0.1:{port}/admin/)")
+        page = pages.get(user, "admin/")
+        lines.append(f"  {user} / {password}    (http://127.0.0.1:{port}/{page})")
     lines += ["", "Voting codes (each votes once):"]
     for title, codes in info.codes.items():  # type: ignore[attr-defined]
         lines.append(f"  {title}:")

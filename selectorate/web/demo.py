@@ -6,8 +6,13 @@ and arrears spread around the freeze date, and four contests:
 
 * a motion of no confidence in the executive (record only: not binding), **open**;
 * a trigger ballot on the sitting MP, at **nominations**;
-* a parliamentary selection, preferential (IRV), 4 candidates, **open**;
+* a parliamentary selection, preferential (IRV), 4 candidates nominated by
+  the branches and an affiliate (checked against the rulebook), **open**;
 * a leadership ballot (IRV), **counted and published**.
+
+Logins: an officer, a scrutineer and a candidate — the ``candidate`` user
+stands as Avery Brook in the selection, so the candidate's pages show that
+contest, Avery's nominations and (once published) the result link.
 
 The register and every vote are drawn from ``random.Random(seed)``, so the
 same seed gives the same members, electorates and result. Voting codes, ballot
@@ -24,7 +29,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from selectorate.web.elections import counting, lifecycle, voting
+from selectorate.web.elections import counting, lifecycle, nominations, voting
 from selectorate.web.elections.models import Candidate, Contest, Member, Organisation, Unit
 
 SLUG = "vale-of-fennick"
@@ -32,6 +37,16 @@ SEED = 2024
 FREEZE = date(2024, 3, 1)
 MEMBERS = 300
 ROLES = ("officer", "scrutineer", "candidate")
+#: The demo candidate login stands as this candidate in the selection.
+CANDIDATE_NAME = "Avery Brook"
+#: Who nominates whom in the selection (unit kind, unit name, candidate).
+_SELECTION_NOMINATIONS = (
+    ("branch", "Fennick Town branch", "Avery Brook"),
+    ("branch", "Upper Vale branch", "Casey Dunmore"),
+    ("branch", "Marsh End branch", "Jordan Fairley"),
+    ("branch", "Holt & Kessing branch", "Riley Hartwell"),
+    ("affiliate", "Fictional Workers' Union, Vale branch", "Avery Brook"),
+)
 
 _FIRST = (
     "Alex Bea Cal Dana Eli Fern Gus Hana Ivo Jude Kit Lior Mae Nell Ora Pip Quin Rae Sol "
@@ -151,10 +166,14 @@ def _users() -> dict[str, str]:
     logins = {}
     for role in ROLES:
         Group.objects.get_or_create(name=role)
-    for username, role in (("officer", "officer"), ("scrutineer", "scrutineer")):
+    for username, role in (
+        ("officer", "officer"), ("scrutineer", "scrutineer"), ("candidate", "candidate")
+    ):
         password = secrets.token_urlsafe(12)
+        # Officers and scrutineers use the admin; a candidate has only their own pages.
         user = User.objects.create_user(
-            username, password=password, is_staff=True, is_superuser=role == "officer"
+            username, password=password, is_staff=role != "candidate",
+            is_superuser=role == "officer",
         )
         user.groups.add(Group.objects.get(name=role))
         logins[username] = password
@@ -218,6 +237,13 @@ def seed_demo(seed: int = SEED) -> DemoInfo:
         "irv",
         ["Avery Brook", "Casey Dunmore", "Jordan Fairley", "Riley Hartwell"],
     )
+    lifecycle.transition(selection, Contest.NOMINATIONS, actor)
+    for kind, unit, name in _SELECTION_NOMINATIONS:
+        nominations.record_nomination(selection, selection.candidates.get(name=name), kind,
+                                      unit, actor)
+    standing = selection.candidates.get(name=CANDIDATE_NAME)
+    standing.user = User.objects.get(username="candidate")
+    standing.save(update_fields=["user"])
     selection_codes = _open(selection, actor)
     for code in selection_codes[: len(selection_codes) // 3]:
         voting.cast(selection, code, _ranking(rng, [25, 24, 20, 15]))

@@ -213,3 +213,112 @@ def test_scrutineer_pages(live_server, browser, audit):  # noqa: F811
         audit(page, name)
     page.close()
     audit.check()
+
+
+def test_new_contest_pages(live_server, browser, audit):  # noqa: F811
+    org = organisation()
+    page = browser.new_page()
+    _login(page, live_server, "returning.officer", "officer")
+    new = f"{live_server.url}/officer/contests/new/?organisation={org.pk}"
+    for name, query in (
+        ("new contest", ""),
+        ("new contest: STV executive rules", "&kind=stv_executive"),
+        ("new contest: motion rules", "&kind=motion"),
+        ("new contest: leadership vacancy rules", "&kind=leadership"),
+        ("new contest: leadership challenge rules", "&kind=leadership&case=challenge"),
+        ("new contest: deputy", "&kind=leadership&office=deputy"),
+    ):
+        page.goto(new + query)
+        wait_text(page, "New contest")
+        audit(page, name)
+    # Submitting a challenge with no title, no candidates and no sitting leader: the errors.
+    page.click("#case-challenge")
+    page.click("button[value=create]")
+    page.wait_for_selector("#error-summary")
+    audit(page, "new contest: challenge with errors")
+    # A rulebook without a challenge: the case refused, the radio group marked.
+    org.rulebook_id = "conservative-2019"
+    org.save()
+    page.goto(new + "&kind=leadership&case=challenge")
+    page.wait_for_selector("#error-summary")
+    audit(page, "new contest: rulebook without a challenge")
+    page.close()
+    audit.check()
+
+
+def _challenge_at_nominations(org=None):
+    """A labour-2014 leadership challenge at nominations: one challenger short of 47 MPs."""
+    from selectorate.web.elections import nominations
+    from selectorate.web.elections.contest_plan import check_new, create_contest
+
+    org = org or organisation()
+    new, errors = check_new(org, "leadership", "Leadership challenge", "2024-03-01", "",
+                            ["Sitting Leader", "Challenger", "Strong"], case="challenge",
+                            incumbent="Sitting Leader")
+    assert not errors
+    c = create_contest(new, "officer")
+    lifecycle.transition(c, Contest.NOMINATIONS, "officer")
+    for cand, count in (("Challenger", 46), ("Strong", 47)):
+        candidate = c.candidates.get(name=cand)
+        for i in range(count):
+            nominations.record_nomination(c, candidate, "mp", f"MP {cand} {i}", "officer")
+    return c
+
+
+def test_nominations_pages(live_server, browser, audit):  # noqa: F811
+    c = _challenge_at_nominations()
+    org = c.organisation
+    motion = contest(org, names=("For", "Against"), method="fptp", kind="motion")
+    lifecycle.transition(motion, Contest.NOMINATIONS, "officer")
+    frozen = contest(org, names=("Gale", "Holm"))
+    lifecycle.transition(frozen, Contest.FROZEN, "officer")
+    page = browser.new_page()
+    _login(page, live_server, "returning.officer", "officer")
+    url = f"{live_server.url}/officer/contests/{{}}/nominations/"
+    for name, pk in (
+        ("nominations: challenge, one unqualified", c.pk),
+        ("nominations: motion (no thresholds)", motion.pk),
+        ("nominations: frozen (read only)", frozen.pk),
+    ):
+        page.goto(url.format(pk))
+        wait_text(page, "Nominations")
+        audit(page, name)
+    page.goto(url.format(c.pk))
+    page.click("button[value=add]")  # no nominator's name
+    page.wait_for_selector("#error-summary")
+    audit(page, "nominations: record with an error")
+    page.click("button[value=withdraw]")
+    wait_text(page, "Withdrawn from the ballot")
+    audit(page, "nominations: after withdrawing")
+    page.close()
+    scrutineer = browser.new_page()
+    _login(scrutineer, live_server, "scrutineer.one", "scrutineer")
+    scrutineer.goto(url.format(c.pk))
+    wait_text(scrutineer, "Nominations")
+    audit(scrutineer, "nominations: scrutineer view")
+    scrutineer.close()
+    audit.check()
+
+
+def test_candidate_pages(live_server, browser, audit):  # noqa: F811
+    published = _published_contest()
+    c = _challenge_at_nominations(published.organisation)
+    page = browser.new_page()
+    _login(page, live_server, "challenger", "candidate")
+    user = User.objects.get(username="challenger")
+    page.goto(live_server.url + "/candidate/")
+    wait_text(page, "Your contests")
+    audit(page, "candidate: no contests yet")
+    for cand in (c.candidates.get(name="Challenger"), published.candidates.get(position=1)):
+        cand.user = user
+        cand.save()
+    for name, path in (
+        ("candidate: contests (nominations, published)", "/candidate/"),
+        ("candidate: leadership challenge", f"/candidate/contests/{c.pk}/"),
+        ("candidate: published contest", f"/candidate/contests/{published.pk}/"),
+    ):
+        page.goto(live_server.url + path)
+        wait_text(page, "Selectorate")
+        audit(page, name)
+    page.close()
+    audit.check()

@@ -20,6 +20,7 @@ ENDPOINTS = [
     ("get", "/api/contests/{contest}"),
     ("post", "/api/contests/{contest}/transition"),
     ("post", "/api/organisations/{slug}/register"),
+    ("post", "/api/organisations/{slug}/contests"),
     ("post", "/api/contests/{contest}/credentials"),
     ("post", "/api/contests/{contest}/count"),
     ("get", "/api/contests/{contest}/result"),
@@ -33,6 +34,7 @@ ENDPOINTS = [
 OFFICER_ONLY = [
     ("post", "/api/contests/{contest}/transition"),
     ("post", "/api/organisations/{slug}/register"),
+    ("post", "/api/organisations/{slug}/contests"),
     ("post", "/api/contests/{contest}/credentials"),
     ("post", "/api/contests/{contest}/count"),
     ("get", "/api/contests/{contest}/nominations"),
@@ -269,3 +271,111 @@ def test_reissue_one_code_through_the_api():
     voted = _call(client, "post", url, h)
     assert voted.status_code == 409 and voted.json()["detail"] == voting.ALREADY_VOTED
     assert AuditEntry.objects.filter(action="credential reissued").count() == 1
+
+
+# -- creating a contest from the rulebook ------------------------------------------------
+
+
+def _new(client, h, org, **body):
+    return _call(client, "post", f"/api/organisations/{org.slug}/contests", h, body)
+
+
+def test_openapi_declares_the_contest_creation_responses():
+    schema = Client().get("/api/openapi.json").json()
+    op = schema["paths"]["/api/organisations/{slug}/contests"]["post"]
+    refs = {code: r["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            for code, r in op["responses"].items()}
+    assert refs == {"200": "CreatedContest", "400": "FieldErrors", "401": "Message",
+                    "404": "Message", "409": "PlanRefused", "422": "ValidationErrors"}
+    parts = schema["components"]["schemas"]
+    assert {"detail", "errors"} <= set(parts["FieldErrors"]["properties"])
+    assert {"detail", "field"} <= set(parts["PlanRefused"]["properties"])
+    created = parts["CreatedContest"]["properties"]
+    assert {"id", "state", "rules", "procedure", "leadership", "candidates"} <= set(created)
+    body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert {"kind", "title", "candidates", "office", "case", "incumbent"} <= set(
+        parts[body]["properties"])
+
+
+def test_a_leadership_challenge_created_through_the_api():
+    # labour-2014 leadership.toml: a challenge needs 20% of 232 MPs = 47 (Ch.4 Cl.II.2.B(ii)).
+    org = organisation()
+    h = _bearer(_user("officer", "officer"))
+    client = Client()
+    r = _new(client, h, org, kind="leadership", title="Leader 2016", freeze_date="2016-06-24",
+             candidates=["Jeremy Corbyn", "Owen Smith"], case="challenge",
+             incumbent="jeremy corbyn")
+    assert r.status_code == 200, r.content
+    out = r.json()
+    assert out["state"] == "draft" and out["method"] == "irv" and out["seats"] == 1
+    assert out["leadership"] == {"office": "leader", "case": "challenge",
+                                 "incumbent": "Jeremy Corbyn",
+                                 "label": "challenge to the sitting leader, Jeremy Corbyn"}
+    assert [c["name"] for c in out["candidates"]] == ["Jeremy Corbyn", "Owen Smith"]
+    needed = next(x for x in out["rules"]
+                  if x["label"] == "parliamentary nominations needed (challenge)")
+    assert needed["value"].startswith("47 ") and "Cl.II.2.B(ii)" in needed["source"]
+    assert needed["where"] == "labour-2014 leadership.toml"
+    entry = AuditEntry.objects.get(action="contest created")
+    assert entry.actor == "officer" and entry.contest_id == out["id"]
+    assert entry.details["leadership"]["case"] == "challenge"
+    assert entry.details["rules"] == out["rules"]
+    assert client.get(f"/api/contests/{out['id']}", **h).json()["leadership"] == out["leadership"]
+
+    lifecycle.transition(Contest.objects.get(pk=out["id"]), Contest.NOMINATIONS, "officer")
+    url = f"/api/contests/{out['id']}/nominations"
+    for i in range(46):
+        _call(client, "post", url, h, {"candidate": 2, "nominator_kind": "mp",
+                                       "nominator_name": f"MP {i}"})
+    checked = client.get(url, **h).json()
+    assert checked["leadership"]["case"] == "challenge"
+    assert checked["outcome"]["figures"][0]["value"] == "47"
+    assert [d["name"] for d in checked["unqualified"]] == ["Owen Smith"]
+    assert "46 is short of the 47 needed" in checked["refusal"]
+
+
+def test_contest_creation_refusals():
+    org = organisation()
+    h = _bearer(_user("officer", "officer"))
+    client = Client()
+    bad = _new(client, h, org, kind="leadership", title="", freeze_date="1 May",
+               candidates=["Ash", "ash"])
+    assert bad.status_code == 400
+    assert set(bad.json()["errors"]) == {"title", "freeze_date", "candidates"}
+    assert bad.json()["detail"].startswith("Enter the contest's title.")
+    assert _new(client, h, org, kind="referendum", title="X").json()["errors"] == {
+        "kind": "Choose the kind of contest."}
+    missing = _new(client, h, org, kind="leadership", title="X", candidates=["Ash", "Birch"],
+                   case="challenge")
+    assert missing.status_code == 400 and "incumbent" in missing.json()["errors"]
+    assert _new(client, h, org, kind="motion", title="X", case="vacancy").status_code == 400
+    office = _new(client, h, org, kind="leadership", title="X", candidates=["Ash", "Birch"],
+                  office="treasurer")
+    assert office.status_code == 409 and office.json()["field"] == "office"
+    org.rulebook_id = "conservative-2019"
+    org.save()
+    no_challenge = _new(client, h, org, kind="leadership", title="X", candidates=["Ash", "B"],
+                        case="challenge", incumbent="Ash")
+    assert no_challenge.status_code == 409
+    assert no_challenge.json() == {
+        "field": "case",
+        "detail": "rulebook conservative-2019 provides no challenge to a sitting leader (its "
+                  "leadership.toml has no [challenge] rule): only a vacancy can be run."}
+    no_procedure = _new(client, h, org, kind="selection", title="X", candidates=["Ash", "B"])
+    assert no_procedure.status_code == 409 and no_procedure.json()["field"] == "kind"
+    assert "has no selection procedure" in no_procedure.json()["detail"]
+    shape = _call(client, "post", f"/api/organisations/{org.slug}/contests", h,
+                  {"kind": "motion", "title": "X", "candidates": "Ash"})
+    assert shape.status_code == 422 and isinstance(shape.json()["detail"], list)
+    assert _call(client, "post", "/api/organisations/nowhere/contests", h,
+                 {"kind": "motion", "title": "X"}).status_code == 404
+    assert not Contest.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_a_motion_created_through_the_api_has_the_fixed_ballot():
+    org = organisation()
+    h = _bearer(_user("officer", "officer"))
+    r = _new(Client(), h, org, kind="motion", title="No confidence", candidates=["ignored"])
+    assert r.status_code == 200, r.content
+    assert [c["name"] for c in r.json()["candidates"]] == ["For", "Against"]
+    assert r.json()["leadership"] is None and r.json()["procedure"] == "motion"

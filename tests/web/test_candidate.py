@@ -104,3 +104,21 @@ def test_sign_in_takes_a_candidate_to_their_contests():
     response = Client().post("/accounts/login/", {"username": "cand",
                                                   "password": "pw-for-tests-1234"})
     assert response.status_code == 302 and response["Location"] == "/candidate/"
+
+
+def test_a_candidate_in_a_leadership_challenge_sees_the_case():
+    from selectorate.web.elections.contest_plan import check_new, create_contest
+
+    org = organisation()
+    new, errors = check_new(org, "leadership", "Leader 2016", "2016-06-24", "",
+                            ["Sitting Leader", "Challenger"], case="challenge",
+                            incumbent="Sitting Leader")
+    assert not errors
+    c = create_contest(new, "officer")
+    user, client = _user("challenger")
+    cand = c.candidates.get(name="Challenger")
+    cand.user = user
+    cand.save()
+    page = _text(client.get(f"/candidate/contests/{c.pk}/"))
+    assert "Leadership case: challenge to the sitting leader, Sitting Leader" in page
+    assert "rulebook labour-2014" in page

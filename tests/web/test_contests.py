@@ -207,3 +207,170 @@ def test_selection_and_nec_thresholds():
     withdrawn = nominations.withdraw_unqualified(nec_c, "officer")
     assert [d.candidate.name for d in withdrawn] == ["R"]
     lifecycle.transition(nec_c, Contest.FROZEN, "officer")
+
+
+# -- the leadership case: vacancy, challenge, deputy ---------------------------------------
+# labour-2014 leadership.toml: a vacancy needs 15% of the 232 Commons members of the PLP
+# (Ch.4 Cl.II.2.B(i): ceil(34.8) = 35); a challenge 20% (Ch.4 Cl.II.2.B(ii): ceil(46.4) = 47),
+# and the challenged leader is on the ballot without nominations (NEC ruling of 12 July 2016).
+VACANCY_RULE = "Ch.4 Cl.II.2.B(i)"
+CHALLENGE_RULE = "Ch.4 Cl.II.2.B(ii)"
+
+
+def _rulebook(org, rulebook_id):
+    org.rulebook_id = rulebook_id
+    org.save()
+    return org
+
+
+def _leader_contest(client, org, case, mps, incumbent="", office="leader"):
+    """A leadership contest created on the page for ``case``, at nominations, with ``mps``."""
+    names = "\n".join(mps)
+    r = _create(client, org, "leadership", candidates=names, case=case, office=office,
+                incumbent=incumbent, title=f"{office} {case}")
+    assert r.status_code == 302, r.content.decode()[:3000]
+    c = Contest.objects.get(title=f"{office} {case}")
+    lifecycle.transition(c, Contest.NOMINATIONS, "officer")
+    for cand in c.candidates.order_by("position"):
+        for i in range(mps[cand.name]):
+            nominations.record_nomination(c, cand, "mp", f"MP {i}", "officer")
+    return c
+
+
+def test_the_page_offers_the_cases_the_rulebook_defines():
+    org = organisation()
+    client = _officer_client()
+    page = client.get(NEW, {"organisation": org.pk, "kind": "leadership"}).content.decode()
+    for control in ('id="office-leader"', 'id="office-deputy"', 'id="case-vacancy"',
+                    'id="case-challenge"', 'id="incumbent"'):
+        assert control in page, control
+    assert "35 (ceil(15% × 232 = 34.8) = 35" in page and VACANCY_RULE in page
+    challenge = client.get(NEW, {"organisation": org.pk, "kind": "leadership",
+                                 "case": "challenge"}).content.decode()
+    assert "47 (ceil(20% × 232 = 46.4) = 47" in challenge and CHALLENGE_RULE in challenge
+    assert "on the ballot without nominations" in challenge
+    # The Conservatives' 2019 rules (leadership.toml) have no challenge and no deputy.
+    _rulebook(org, "conservative-2019")
+    tory = client.get(NEW, {"organisation": org.pk, "kind": "leadership"}).content.decode()
+    assert 'id="case-vacancy"' in tory and 'id="case-challenge"' not in tory
+    assert 'id="office-deputy"' not in tory and "provides no challenge" in tory
+    refused = _create(client, org, "leadership", case="challenge", incumbent="Ash")
+    text = refused.content.decode()
+    assert refused.status_code == 400 and 'href="#case-vacancy"' in text
+    assert "conservative-2019 provides no challenge to a sitting leader" in text
+    assert not Contest.objects.exists()
+
+
+def test_challenge_needs_the_sitting_leader_among_the_candidates():
+    org = organisation()
+    client = _officer_client()
+    for extra, message in (
+        ({"case": "challenge"}, "Name the sitting leader"),
+        ({"case": "challenge", "incumbent": "Oak"}, "must be one of the candidates"),
+        ({"case": "vacancy", "incumbent": "Ash"}, "A vacancy has no sitting leader"),
+        ({"case": "challenge", "incumbent": "Ash", "candidates": "Ash"},
+         "at least one challenger"),
+        ({"case": "overthrow"}, "Choose a vacancy or a challenge"),
+        ({"office": "treasurer"}, "elects no &#x27;treasurer&#x27;"),
+    ):
+        r = _create(client, org, "leadership", **extra)
+        assert r.status_code == 400, extra
+        assert message in r.content.decode(), (extra, r.content.decode()[:3000])
+    assert not Contest.objects.exists()
+
+
+def test_a_challenge_is_checked_against_the_challenge_threshold():
+    org = organisation()
+    client = _officer_client()
+    mps = {"Sitting Leader": 0, "Challenger": 46, "Strong": 47}
+    challenge = _leader_contest(client, org, "challenge", mps, incumbent="sitting leader")
+    vacancy = _leader_contest(client, org, "vacancy", mps)
+    entry = AuditEntry.objects.get(contest=challenge, action="contest created")
+    assert entry.details["leadership"] == {"office": "leader", "case": "challenge",
+                                           "incumbent": "Sitting Leader"}
+    assert challenge.subject == "challenge to the sitting leader, Sitting Leader"
+    assert any(r["label"] == "parliamentary nominations needed (challenge)"
+               and r["value"].startswith("47 ") and CHALLENGE_RULE in r["source"]
+               for r in entry.details["rules"])
+
+    out = nominations.check(challenge)
+    assert [(f.name, f.value) for f in out.figures] == [("parliamentary nominations needed",
+                                                         "47")]
+    assert CHALLENGE_RULE in out.rule
+    assert {d.subject: d.decision for d in out.details} == {
+        "Sitting Leader": "nominated", "Challenger": "not_nominated", "Strong": "nominated"}
+    # The same nominations in a vacancy: 35 needed, so 46 is enough and the 0 is not.
+    vac = nominations.check(vacancy)
+    assert [(f.name, f.value) for f in vac.figures] == [("parliamentary nominations needed",
+                                                         "35")]
+    assert VACANCY_RULE in vac.rule
+    assert {d.subject: d.decision for d in vac.details} == {
+        "Sitting Leader": "not_nominated", "Challenger": "nominated", "Strong": "nominated"}
+
+    with pytest.raises(lifecycle.TransitionRefused,
+                       match=r"Challenger does not qualify under labour-2014 .*Cl\.II\.2\.B\(ii\)"
+                             r".*46 is short of the 47 needed"):
+        lifecycle.transition(challenge, Contest.FROZEN, "officer")
+    page = client.get(f"/officer/contests/{challenge.pk}/nominations/").content.decode()
+    assert "Challenge to the sitting leader, Sitting Leader" in page
+    assert "Nominations counted" in page and "MP" in page
+    assert "the incumbent is automatically on the ballot" in page
+    client.post(f"/officer/contests/{challenge.pk}/nominations/", {"action": "withdraw"})
+    assert [c.name for c in challenge.candidates.order_by("position")] == ["Sitting Leader",
+                                                                          "Strong"]
+    lifecycle.transition(challenge, Contest.FROZEN, "officer")
+
+
+def test_a_challenge_without_a_valid_challenger_has_no_ballot():
+    org = organisation()
+    client = _officer_client()
+    c = _leader_contest(client, org, "challenge", {"Sitting Leader": 0, "Hopeful": 40},
+                        incumbent="Sitting Leader")
+    assert nominations.check(c).decision == "no_contest"
+    why = nominations.refusal(c)
+    assert "Hopeful does not qualify" in why
+    assert ("no challenger to Sitting Leader (the sitting leader) is validly nominated, so there "
+            "is no ballot: Sitting Leader continues in office") in why
+    assert "withdraw them" not in why
+    page = client.get(f"/officer/contests/{c.pk}/nominations/").content.decode()
+    assert "there is no ballot" in page
+
+
+def test_labour_2018_second_stage_applies_to_a_vacancy_not_a_challenge():
+    # labour-2018: a vacancy needs 10% of 202 MPs + 10 MEPs (22) AND 5% of 648 CLPs (33) or
+    # the affiliates route (Rule Book 2018 Ch.4 Cl.II.2.B(i)); a challenge 20% of 212 (43) only.
+    org = _rulebook(organisation(), "labour-2018")
+    client = _officer_client()
+    mps = {"Ash": 43, "Birch": 43}
+    vacancy = _leader_contest(client, org, "vacancy", mps)
+    challenge = _leader_contest(client, org, "challenge", mps, incumbent="Ash")
+    vac = nominations.check(vacancy)
+    assert [(f.name, f.value) for f in vac.figures][:2] == [
+        ("parliamentary nominations needed", "22"), ("CLP nominations needed", "33")]
+    assert {d.decision for d in vac.details} == {"not_nominated"}  # no CLP or affiliate
+    chal = nominations.check(challenge)
+    assert [(f.name, f.value) for f in chal.figures] == [
+        ("parliamentary nominations needed", "43")]
+    assert {d.subject: d.decision for d in chal.details} == {"Ash": "nominated",
+                                                             "Birch": "nominated"}
+    assert nominations.counted_kinds(vacancy) == ["mp", "clp", "affiliate"]
+    assert nominations.counted_kinds(challenge) == ["mp"]
+
+
+def test_a_deputy_vacancy():
+    org = organisation()
+    client = _officer_client()
+    c = _leader_contest(client, org, "vacancy", {"Ash": 35, "Birch": 34}, office="deputy")
+    assert nominations.leadership_case(c).label == "vacancy for deputy"
+    out = nominations.check(c)
+    assert "deputy (vacancy)" in out.summary
+    assert {d.subject: d.decision for d in out.details} == {"Ash": "nominated",
+                                                            "Birch": "not_nominated"}
+    page = client.get(f"/officer/contests/{c.pk}/nominations/").content.decode()
+    assert "Vacancy for deputy" in page
+
+
+def test_a_leadership_contest_made_elsewhere_is_a_vacancy_for_leader():
+    c = _leadership(organisation(), {"Ash": 35, "Birch": 0})
+    lc = nominations.leadership_case(c)
+    assert (lc.office, lc.case, lc.incumbent) == ("leader", "vacancy", "")

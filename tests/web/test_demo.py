@@ -9,7 +9,14 @@ import pytest
 
 from selectorate.web import demo
 from selectorate.web.elections import audit
-from selectorate.web.elections.models import CastBallot, Contest, Elector, Member, Result
+from selectorate.web.elections.models import (
+    Candidate,
+    CastBallot,
+    Contest,
+    Elector,
+    Member,
+    Result,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +46,7 @@ def test_demo_seeds_deterministically():
     assert result["elected"] and result["method"] == "irv"
     assert all(len(codes) == 3 for codes in info.codes.values())
     assert audit.verify_chain() is None
+    assert sorted(info.logins) == ["candidate", "officer", "scrutineer"]
     with pytest.raises(RuntimeError):
         demo.seed_demo()
     # Wipe and seed again: the same register, electorates, ballots and result.
@@ -66,7 +74,25 @@ def test_demo_command_prints_codes(tmp_path):
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert "officer / " in run.stdout
+    assert "officer / " in run.stdout and "scrutineer / " in run.stdout
+    assert "candidate / " in run.stdout
     codes = [ln.strip() for ln in run.stdout.splitlines() if ln.startswith("    ")]
     assert len(codes) == 6 and all(len(c) == 23 and c.count("-") == 3 for c in codes)
     assert (tmp_path / "data" / "selectorate.sqlite3").is_file()
+
+
+def test_demo_candidate_login_sees_their_selection():
+    info = demo.seed_demo()
+    from django.test import Client
+
+    client = Client()
+    assert client.login(username="candidate", password=info.logins["candidate"])
+    standing = Candidate.objects.get(user__username="candidate")
+    assert (standing.name, standing.contest.kind) == (demo.CANDIDATE_NAME, "selection")
+    page = client.get("/candidate/").content.decode()
+    assert standing.contest.title in page and "open for voting" in page
+    # Avery Brook's own nominations, from a branch and an affiliate; nobody else's.
+    assert "Fennick Town branch" in page and "Fictional Workers&#x27; Union" in page
+    assert "Upper Vale branch" not in page
+    assert client.get("/officer/").status_code == 403
+    assert client.get("/admin/").status_code == 302  # not staff: the admin asks to sign in

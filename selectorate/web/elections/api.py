@@ -14,7 +14,9 @@ an officer (a member of the ``officer`` group, or a superuser), by either
 Scrutineers (group ``scrutineer``) may call the read-only endpoints (list,
 detail, result, exports), not the nominations or code-reissue endpoints.
 Every refusal of a step states why, as ``detail`` with HTTP 409 (conflict
-with the contest's state). Voters do not use this API.
+with the contest's state, or with the organisation's rulebook when creating a
+contest: ``POST /api/organisations/{slug}/contests``, which answers a request's
+own mistakes with 400 and every field's message). Voters do not use this API.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from selectorate.rulebooks import RulebookError
 from selectorate.web.elections import (
     counting,
     exports,
@@ -40,6 +43,7 @@ from selectorate.web.elections import (
     register_import,
     voting,
 )
+from selectorate.web.elections.contest_plan import PlanError, check_new, create_contest
 from selectorate.web.elections.models import (
     CastBallot,
     Contest,
@@ -173,12 +177,26 @@ class ContestOut(Schema):
     next_states: list[str]
 
 
+class LeadershipCaseOut(Schema):
+    """Which leadership election a contest is (fixed when it was created)."""
+
+    office: str
+    #: ``vacancy`` or ``challenge``.
+    case: str
+    #: The sitting holder in a challenge ("" for a vacancy).
+    incumbent: str
+    #: In words, e.g. "challenge to the sitting leader, Ash".
+    label: str
+
+
 class ContestDetail(ContestOut):
     """A contest with its candidates and electorate figures."""
 
     rulebook_id: str
     subject: str
     freeze_date: date | None
+    #: A leadership election's case; None for other kinds.
+    leadership: LeadershipCaseOut | None = None
     candidates: list[CandidateOut]
     electors: int
     eligible: int
@@ -262,6 +280,13 @@ def _contest_out(contest: Contest) -> dict[str, Any]:
     }
 
 
+def _leadership_out(contest: Contest) -> dict[str, str] | None:
+    lc = nominations.leadership_case(contest)
+    if lc is None:
+        return None
+    return {"office": lc.office, "case": lc.case, "incumbent": lc.incumbent, "label": lc.label}
+
+
 def _detail(contest: Contest) -> dict[str, Any]:
     closed = contest.state in exports.EXPORTABLE_STATES
     electors = Elector.objects.filter(contest=contest)
@@ -270,6 +295,7 @@ def _detail(contest: Contest) -> dict[str, Any]:
         "rulebook_id": contest.rulebook_id,
         "subject": contest.subject,
         "freeze_date": contest.freeze_date,
+        "leadership": _leadership_out(contest),
         "candidates": [
             {"position": c.position, "name": c.name}
             for c in contest.candidates.order_by("position")
@@ -307,6 +333,108 @@ def list_contests(request: HttpRequest, organisation: str | None = None) -> list
 def contest_detail(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     """One contest: its state, candidates and electorate figures."""
     return _detail(_contest(contest_id))
+
+
+# ------------------------------------------------------------------ a new contest
+
+
+class ContestIn(Schema):
+    """A new contest from the organisation's rulebook procedure (as on the "New contest" page).
+
+    The rulebook supplies the counting method, seats and options. Motions, card
+    votes and trigger ballots have a fixed ballot (``candidates`` is ignored).
+    """
+
+    #: ``motion``, ``trigger_ballot``, ``selection``, ``leadership``, ``stv_executive``
+    #: or ``card_vote``.
+    kind: str = ""
+    title: str = ""
+    #: YYYY-MM-DD; may be set later, but the electorate cannot be frozen without it.
+    freeze_date: str = ""
+    subject: str = ""
+    #: Names in ballot order (kinds without a fixed ballot).
+    candidates: list[str] = []
+    #: Leadership only: one of the rulebook's offices (default: its first, e.g. "leader").
+    office: str = ""
+    #: Leadership only: ``vacancy`` (default) or ``challenge`` where the rulebook has one.
+    case: str = ""
+    #: Leadership challenge only: the sitting holder, one of ``candidates``.
+    incumbent: str = ""
+
+
+class RuleOut(Schema):
+    """One rule the contest follows: its value, the file or amendment that says it, the source."""
+
+    label: str
+    value: str
+    where: str
+    source: str
+
+
+class CreatedContest(ContestDetail):
+    """The new contest (in draft) and the rulebook's rules it follows."""
+
+    procedure: str
+    rules: list[RuleOut]
+
+
+class FieldErrors(Schema):
+    """The request's mistakes: nothing was created. ``errors`` maps each field to a sentence."""
+
+    detail: str
+    errors: dict[str, str]
+
+
+class PlanRefused(Schema):
+    """The organisation's rulebook cannot govern the contest asked for; ``field`` says which
+    part of the request (``kind``, ``office`` or ``case``)."""
+
+    detail: str
+    field: str
+
+
+class ValidationErrors(Schema):
+    """A body that is not JSON of the declared shape (django-ninja's validation report)."""
+
+    detail: list[dict[str, Any]]
+
+
+#: Request fields in the order their mistakes are reported.
+_FIELD_ORDER = ("organisation", "kind", "office", "case", "incumbent", "title", "freeze_date",
+                "subject", "candidates")
+
+
+@api.post(
+    "/organisations/{slug}/contests",
+    response={200: CreatedContest, 400: FieldErrors, 401: Message, 404: Message,
+              409: PlanRefused, 422: ValidationErrors},
+)
+def create_contest_endpoint(request: HttpRequest, slug: str, body: ContestIn) -> Any:
+    """Create a contest in draft from the organisation's rulebook procedure (officers only).
+
+    The same checks and audit entry as the officers' "New contest" page: 400
+    with every field's mistake; 409 when the rulebook has no procedure for the
+    kind, no such office, or no challenge to a sitting holder.
+    """
+    organisation = get_object_or_404(Organisation, slug=slug)
+    try:
+        new, errors = check_new(
+            organisation, body.kind.strip(), body.title, body.freeze_date, body.subject,
+            body.candidates, office=body.office, case=body.case, incumbent=body.incumbent,
+        )
+    except PlanError as exc:
+        return JsonResponse({"detail": f"{exc}.", "field": exc.field}, status=409)
+    except RulebookError as exc:
+        return JsonResponse({"detail": str(exc), "field": "kind"}, status=409)
+    if new is None:
+        detail = " ".join(errors[k] for k in sorted(errors, key=_FIELD_ORDER.index))
+        return JsonResponse({"detail": detail, "errors": errors}, status=400)
+    contest = create_contest(new, _actor(request))
+    return {
+        **_detail(_contest(contest.pk)),
+        "procedure": new.plan.procedure,
+        "rules": [r.to_dict() for r in new.plan.rules],
+    }
 
 
 @api.post("/contests/{contest_id}/transition", response={200: ContestDetail, 409: Message})
@@ -476,6 +604,8 @@ class NominationsOut(Schema):
     unsettled: list[str]
     #: Why the contest may not leave nominations yet ("" when it may).
     refusal: str
+    #: A leadership election's case (the thresholds depend on it); None for other kinds.
+    leadership: LeadershipCaseOut | None = None
 
 
 class ReissuedCodeOut(Schema):
@@ -520,6 +650,7 @@ def _nominations_out(contest: Contest) -> dict[str, Any]:
         ],
         "unsettled": unsettled,
         "refusal": nominations.refusal(contest),
+        "leadership": _leadership_out(contest),
     }
 
 

@@ -123,6 +123,10 @@ class Contest(models.Model):
     freeze_date = models.DateField(null=True, blank=True)
     #: Whom the contest is about, e.g. the sitting MP in a trigger ballot.
     subject = models.CharField(max_length=200, blank=True, default="")
+    #: A leadership election's case, fixed at creation (also in its "contest created"
+    #: audit entry): ``{"office": "leader", "case": "vacancy"|"challenge",
+    #: "incumbent": name}``; empty for other kinds (and read as a vacancy for leader).
+    leadership = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,13 +5,18 @@
 procedure's explained :class:`~selectorate.procedures.outcome.Outcome`:
 
 * **leadership** — :func:`selectorate.procedures.leadership.nominations_outcome`
-  for a vacancy: MP nominations (``mp`` rows) and, where the rulebook asks for
-  them, CLP (``clp``), affiliate (``affiliate``, named units of the
-  organisation with their affiliated membership) and member (``member``)
-  nominations. The pool sizes come from the rulebook's ``[organisation]``
+  for the contest's case (:func:`leadership_case`: the office, a vacancy or a
+  challenge to the sitting holder, fixed when the contest was created): MP
+  nominations (``mp`` rows) and, where the case's rule asks for them, CLP
+  (``clp``), affiliate (``affiliate``, named units of the organisation with
+  their affiliated membership) and member (``member``) nominations. The pool
+  sizes come from the rulebook's ``[organisation]``
   (``parliamentary_group.commons_members``, ``constituency_parties.count``,
-  ``affiliates.affiliated_membership``) — e.g. labour-2014: 232 MPs, so 15%
-  rounds up to 35;
+  ``affiliates.affiliated_membership``) — e.g. labour-2014: 232 MPs, so a
+  vacancy's 15% rounds up to 35 (Ch.4 Cl.II.2.B(i)) and a challenge's 20% to
+  47 (Ch.4 Cl.II.2.B(ii)); in a challenge the sitting holder is on the ballot
+  without nominations where the rulebook says so (``incumbent_on_ballot``),
+  and a challenge with no validly nominated challenger has no ballot;
 * **selection** — :func:`selectorate.procedures.selection.shortlist_outcome`:
   one unit nomination per nominating ``branch`` / ``affiliate`` (grouped by
   the nominator's name), the per-unit limits and ``min_to_shortlist`` applied;
@@ -40,6 +45,7 @@ from selectorate.procedures import leadership, nec, selection
 from selectorate.procedures.outcome import Outcome
 from selectorate.rulebooks import load_rulebook
 from selectorate.web.elections import audit
+from selectorate.web.elections.contest_plan import LEADERSHIP_CASES, case_label, leadership_pools
 from selectorate.web.elections.models import Candidate, Contest, Nomination
 
 #: Contest kinds whose rulebook procedure sets nomination thresholds.
@@ -106,10 +112,75 @@ def _by_candidate(contest: Contest) -> dict[int, dict[str, list[str]]]:
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class LeadershipCase:
+    """Which leadership election a contest is: the office, a vacancy or a challenge, who sits."""
+
+    office: str = "leader"
+    case: str = "vacancy"
+    #: The sitting holder (a challenge), spelt as on the ballot.
+    incumbent: str = ""
+
+    @property
+    def label(self) -> str:
+        """E.g. "challenge to the sitting leader, Ash"."""
+        return case_label(self.office, self.case, self.incumbent)
+
+
+#: Nominator kinds (``Nomination.KINDS``) each part of a leadership rule counts.
+_COUNTED_BY = (("parliamentary", "mp"), ("supporting", "clp"), ("supporting", "affiliate"),
+               ("members", "member"))
+
+
+def leadership_case(contest: Contest) -> LeadershipCase | None:
+    """The leadership case of a contest (None unless it is a leadership election).
+
+    Read from ``Contest.leadership``, which :func:`.contest_plan.create_contest`
+    fixes at creation (and records in the "contest created" audit entry). A
+    contest created without one (the admin, older data) is a vacancy for leader.
+    """
+    if contest.kind != "leadership":
+        return None
+    data = contest.leadership or {}
+    case = data.get("case") if data.get("case") in LEADERSHIP_CASES else "vacancy"
+    return LeadershipCase(office=str(data.get("office") or "leader"), case=case,
+                          incumbent=str(data.get("incumbent") or "") if case == "challenge"
+                          else "")
+
+
+def counted_kinds(contest: Contest) -> list[str]:
+    """The nominator kinds the contest's rule counts (leadership; [] when not known)."""
+    lc = leadership_case(contest)
+    if lc is None:
+        return []
+    params: leadership.Params = load_rulebook(
+        contest.rulebook_id or contest.organisation.rulebook_id).procedure("leadership")
+    rule = params.challenge if lc.case == "challenge" else params.vacancy
+    if rule is None:
+        return []
+    out: list[str] = []
+    for part, kind in _COUNTED_BY:
+        value = getattr(rule, part)
+        if value is None or kind in out:
+            continue
+        if kind == "clp" and value.clps_rate is None:
+            continue
+        if kind == "affiliate" and value.affiliates_min is None:
+            continue
+        out.append(kind)
+    return out
+
+
 def _leadership(contest: Contest, rb_id: str) -> Outcome:
     rb = load_rulebook(rb_id)
     params: leadership.Params = rb.procedure("leadership")
-    org = rb.organisation
+    lc = leadership_case(contest) or LeadershipCase()
+    if lc.case == "challenge" and params.challenge is None:
+        return Outcome(
+            leadership.PROCEDURE, "undetermined",
+            f"{contest.title}: rulebook {rb.id} provides no challenge to a sitting "
+            f"{lc.office}, so the nominations cannot be checked as one.",
+            rb.id, params.source, params.source, subject=contest.title)
     units = contest.organisation.units.filter(kind="affiliate").order_by("name")
     affiliates = [
         leadership.Affiliate(u.name, "union" if u.affiliate_type == "union" else "society"
@@ -117,31 +188,28 @@ def _leadership(contest: Contest, rb_id: str) -> Outcome:
                              u.affiliated_membership)
         for u in units
     ]
-    pools = leadership.Pools(
-        mps=org.parliamentary_group.commons_members if org.parliamentary_group else None,
-        meps=(org.parliamentary_group.european_members or 0) if org.parliamentary_group else 0,
-        clps=org.constituency_parties.count if org.constituency_parties else None,
-        affiliates=affiliates,
-        affiliated_membership=org.affiliates.affiliated_membership if org.affiliates else None,
-    )
+    pools = leadership_pools(rb, affiliates)
     rows = _by_candidate(contest)
-    rule = params.vacancy
+    rule = params.challenge if lc.case == "challenge" else params.vacancy
+    assert rule is not None  # a challenge without a rule is answered above
+    known = {x.name for x in affiliates}
     nominees = []
     for cand in contest.candidates.order_by("position"):
         mine = rows.get(cand.pk, {})
-        known_affiliates = [a for a in mine.get("affiliate", []) if a in {x.name for x in
-                                                                           affiliates}]
         nominees.append(leadership.Nominee(
             name=cand.name,
             mps=len(mine.get("mp", [])),
             clps=len(mine.get("clp", [])),
-            affiliates=known_affiliates if rule.supporting is not None else None,
+            affiliates=([a for a in mine.get("affiliate", []) if a in known]
+                        if rule.supporting is not None else None),
             members=len(mine.get("member", [])),
             # Local parties of nominating members are not recorded; unknown, not zero.
             local_parties=None,
         ))
-    record = leadership.NominationRecord(candidates=nominees, pools=pools, office="leader",
-                                         contest="vacancy", title=contest.title)
+    record = leadership.NominationRecord(
+        candidates=nominees, pools=pools, office=lc.office,
+        contest=lc.case,  # type: ignore[arg-type]
+        incumbent=lc.incumbent or None, title=contest.title)
     return leadership.nominations_outcome(params, record, rulebook=rb.id)
 
 
@@ -219,9 +287,20 @@ def refusal(contest: Contest) -> str:
                      f"({outcome.rule}): {why}")
     for name in unsettled:
         parts.append(f"the nominations of {name} cannot be established from the record")
+    if outcome.decision == "undetermined" and not outcome.details:
+        parts.append(outcome.summary.rstrip("."))
+    if outcome.decision == "no_contest":
+        lc = leadership_case(contest) or LeadershipCase()
+        office = lc.office.replace("_", " ")
+        who = f"{lc.incumbent} (the sitting {office})" if lc.incumbent else \
+            f"the sitting {office}"
+        parts.append(f"no challenger to {who} is validly nominated, so there is no ballot: "
+                     f"{lc.incumbent or 'the sitting ' + office} continues in office")
+        return "; ".join(parts)
     if not parts:
         return ""
-    return "; ".join(parts) + " — withdraw them on the nominations page first"
+    return "; ".join(parts) + (" — withdraw them on the nominations page first"
+                               if off or unsettled else "")
 
 
 @transaction.atomic

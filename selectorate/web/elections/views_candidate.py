@@ -3,7 +3,8 @@
 A candidate user is linked to the :class:`~.models.Candidate` rows they stand
 as (``Candidate.user``, set by an officer in the admin). They see, for each of
 those contests only, its state, the nominations recorded for *them*
-(:class:`~.models.Nomination` rows) and, once the result is published, a link
+(:class:`~.models.Nomination` rows), for a leadership election its case (a
+vacancy, or a challenge to the sitting holder) and, once the result is published, a link
 to the public result page. Nothing candidate-level about the vote (no figures,
 no turnout) is shown before publication, and nothing of the electorate (no
 elector, credential or member of the register) is ever shown. Another
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from selectorate.web.elections.models import Candidate, Contest, Nomination, Result
+from selectorate.web.elections.nominations import leadership_case
 from selectorate.web.elections.views_officer import role_context
 
 CANDIDATE = "candidate"
@@ -75,6 +77,7 @@ def _entries(request: HttpRequest, contest_pk: int | None = None) -> list[dict[s
         )
     for entry in by_contest.values():
         contest: Contest = entry["contest"]
+        entry["leadership_case"] = leadership_case(contest)
         entry["published"] = (
             contest.state == Contest.PUBLISHED
             and Result.objects.filter(contest=contest, published_at__isnull=False).exists()

@@ -1,34 +1,42 @@
 """Officer pages: a new contest from the rulebook's procedure, and its nominations.
 
-"New contest" takes the kind of contest; the organisation's rulebook
+"New contest" takes the kind of contest — and for a leadership election the
+office and the case (a vacancy, or a challenge to the sitting holder) among
+those the rulebook version defines; the organisation's rulebook
 (:mod:`.contest_plan`) supplies the counting method, seats and options and the
 rules are shown with the file that says each one and its source. The contest
-is created in ``draft`` with one audit entry recording the plan.
+is created in ``draft`` with one audit entry recording the plan (and the case).
 
 "Nominations" records one nomination per nominator while nominations are
 open, shows the procedure's explained outcome (:mod:`.nominations`: the
-thresholds, how they were computed, who qualifies and why) and withdraws the
-candidates who do not qualify, each with an audit entry giving the reasons.
+leadership case, the thresholds, how they were computed, who qualifies and
+why) and withdraws the candidates who do not qualify, each with an audit
+entry giving the reasons.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods
 
 from selectorate.rulebooks import RulebookError
-from selectorate.web.elections import audit, nominations
-from selectorate.web.elections.contest_plan import PlanError, plan
-from selectorate.web.elections.models import Candidate, Contest, Nomination, Organisation
+from selectorate.web.elections import nominations
+from selectorate.web.elections.contest_plan import (
+    PlanError,
+    case_label,
+    check_new,
+    create_contest,
+    plan,
+)
+from selectorate.web.elections.models import Contest, Nomination, Organisation
 from selectorate.web.elections.views_officer import OFFICER, SCRUTINEER, _actor, _page, requires
 
-_MAX_CANDIDATES = 100
+_FIELDS = ("organisation", "kind", "office", "case", "incumbent", "title", "freeze_date",
+           "subject", "candidates")
 
 
 def _form_page(
@@ -39,11 +47,24 @@ def _form_page(
     org = org or (organisations[0] if organisations else None)
     the_plan = None
     kind = values.get("kind", "")
-    if org is not None and kind:
+    if org is not None and kind in dict(Contest.KINDS):
         try:
-            the_plan = plan(org.rulebook_id, kind)
-        except (PlanError, RulebookError) as exc:
+            the_plan = plan(org.rulebook_id, kind, office=values.get("office", ""),
+                            case=values.get("case", ""))
+        except PlanError as exc:
+            errors.setdefault(exc.field, str(exc))
+            if exc.field != "kind":
+                # Show the rulebook's offices and cases so the officer can choose again.
+                try:
+                    the_plan = plan(org.rulebook_id, kind)
+                except (PlanError, RulebookError):
+                    the_plan = None
+        except RulebookError as exc:
             errors.setdefault("kind", str(exc))
+    cases = []
+    if the_plan is not None and the_plan.kind == "leadership":
+        office = the_plan.office
+        cases = [{"value": c, "label": case_label(office, c)} for c in the_plan.cases]
     context = {
         "organisations": organisations,
         "selected_org": org.pk if org else None,
@@ -51,82 +72,50 @@ def _form_page(
         "kinds": Contest.KINDS,
         "values": values,
         "errors": errors,
-        "form_errors": [{"field": k, "message": v} for k, v in errors.items()],
+        "form_errors": [{"field": _anchor(k, the_plan), "message": v} for k, v in errors.items()],
         "plan": the_plan,
+        "cases": cases,
     }
     return _page(request, "elections/officer/contest_new.html", context,
                  400 if errors and status == 200 else status)
 
 
-def _validate(values: dict[str, str], fixed: tuple[str, ...]) -> tuple[dict[str, str], Any,
-                                                                       list[str]]:
-    errors: dict[str, str] = {}
-    if not values["title"]:
-        errors["title"] = "Enter the contest's title."
-    elif len(values["title"]) > 300:
-        errors["title"] = "The title must be 300 characters or fewer."
-    freeze = None
-    if values["freeze_date"]:
-        try:
-            freeze = date.fromisoformat(values["freeze_date"])
-        except ValueError:
-            errors["freeze_date"] = "Enter the freeze date as YYYY-MM-DD, e.g. 2024-03-01."
-    if len(values["subject"]) > 200:
-        errors["subject"] = "The subject must be 200 characters or fewer."
-    names: list[str] = list(fixed)
-    if not fixed:
-        names = [n.strip() for n in values["candidates"].splitlines() if n.strip()]
-        seen = {n.casefold() for n in names}
-        if not names:
-            errors["candidates"] = "Enter the candidates, one per line."
-        elif len(seen) != len(names):
-            errors["candidates"] = "Each candidate may appear only once."
-        elif len(names) > _MAX_CANDIDATES or any(len(n) > 200 for n in names):
-            errors["candidates"] = (
-                f"At most {_MAX_CANDIDATES} candidates, each name 200 characters or fewer."
-            )
-    return errors, freeze, names
+def _anchor(field: str, the_plan: Any) -> str:
+    """The id of the control the error summary links to (radio groups: their first button)."""
+    if field == "office" and the_plan is not None and the_plan.offices:
+        return f"office-{the_plan.offices[0]}"
+    if field == "case":
+        return "case-vacancy" if the_plan is not None and the_plan.cases else "kind"
+    return field
 
 
 @require_http_methods(["GET", "POST"])
 @requires(OFFICER)
 def new_contest(request: HttpRequest) -> HttpResponse:
-    """Choose the kind; see the rulebook's rules; create the contest in draft."""
-    fields = ("organisation", "kind", "title", "freeze_date", "subject", "candidates")
+    """Choose the kind (and a leadership case); see the rulebook's rules; create it in draft."""
     source = request.POST if request.method == "POST" else request.GET
-    values = {f: source.get(f, "").strip() for f in fields}
+    values = {f: source.get(f, "").strip() for f in _FIELDS}
+    if values["kind"] != "leadership":
+        values.update(office="", case="", incumbent="")
     if request.method == "GET" or request.POST.get("action") != "create":
         return _form_page(request, values, {})
-    errors: dict[str, str] = {}
-    org = Organisation.objects.filter(pk=values["organisation"] or 0).first()
+    org = Organisation.objects.filter(pk=values["organisation"] or 0).first() \
+        if values["organisation"].isdigit() else None
     if org is None:
-        errors["organisation"] = "Choose the organisation."
-        return _form_page(request, values, errors)
-    if values["kind"] not in dict(Contest.KINDS):
-        errors["kind"] = "Choose the kind of contest."
-        return _form_page(request, values, errors)
+        return _form_page(request, values, {"organisation": "Choose the organisation."})
     try:
-        the_plan = plan(org.rulebook_id, values["kind"])
-    except (PlanError, RulebookError) as exc:
+        new, errors = check_new(
+            org, values["kind"], values["title"], values["freeze_date"], values["subject"],
+            values["candidates"].splitlines(), office=values["office"], case=values["case"],
+            incumbent=values["incumbent"],
+        )
+    except PlanError as exc:
+        return _form_page(request, values, {exc.field: str(exc)})
+    except RulebookError as exc:
         return _form_page(request, values, {"kind": str(exc)})
-    errors, freeze, names = _validate(values, the_plan.fixed_candidates)
-    if errors:
+    if new is None:
         return _form_page(request, values, errors)
-    with transaction.atomic():
-        contest = Contest.objects.create(
-            organisation=org, title=values["title"], kind=values["kind"],
-            rulebook_id=the_plan.rulebook_id, method=the_plan.method, seats=the_plan.seats,
-            options=the_plan.options, freeze_date=freeze, subject=values["subject"],
-        )
-        Candidate.objects.bulk_create(
-            [Candidate(contest=contest, name=n, position=i) for i, n in enumerate(names, 1)]
-        )
-        audit.record("contest created", _actor(request), contest, {
-            "kind": contest.kind, "rulebook": the_plan.rulebook_id,
-            "procedure": the_plan.procedure, "method": contest.method, "seats": contest.seats,
-            "options": contest.options, "candidates": names,
-            "rules": [r.to_dict() for r in the_plan.rules],
-        })
+    contest = create_contest(new, _actor(request))
     messages.success(request, f"“{contest.title}” was created as a draft.")
     return redirect("elections:officer_contest", pk=contest.pk)
 
@@ -144,8 +133,11 @@ def _nominations_page(
     if outcome is not None:
         off, unsettled = nominations.unqualified(contest, outcome)
     errors = (extra or {}).get("errors", {})
+    kinds = dict(Nomination.KINDS)
     context = {
         "contest": contest,
+        "leadership_case": nominations.leadership_case(contest),
+        "counted_kinds": [kinds[k] for k in nominations.counted_kinds(contest)],
         "candidates": contest.candidates.order_by("position"),
         "rows": Nomination.objects.filter(contest=contest).select_related("candidate"),
         "nominator_kinds": Nomination.KINDS,
