@@ -113,7 +113,8 @@ def record_or_defer(action: str, actor: str, contest: Contest | None = None) -> 
     are serial, so the lock is always free.
     """
     at = timezone.now()
-    with transaction.atomic():
+    # No savepoint: a failure here must undo the caller's whole cast anyway.
+    with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update(skip_locked=True).filter(id=1).first()
         if head is None:  # another writer holds it (or no entry was ever written)
             PendingAuditEntry.objects.create(at=at, actor=actor, action=action, contest=contest)
