@@ -1061,3 +1061,4 @@ import selectorate.cli_party  # noqa: E402,F401  (registers "nominations", "trig
 import selectorate.cli_procedures  # noqa: E402,F401  (registers "eligibility", "whatif")
 import selectorate.cli_rules  # noqa: E402,F401  (registers "selectorate rules")
 import selectorate.cli_web  # noqa: E402,F401  (registers "demo", "serve")
+import selectorate.cli_whip  # noqa: E402,F401  (registers "selectorate whip")
