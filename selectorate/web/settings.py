@@ -103,6 +103,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite.update(timeout=20, transaction_mode="IMMEDIATE")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Error reports (mail to ADMINS, the debug page) show nothing of a voter's request.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "selectorate.web.elections.error_reports.VoterSafeFilter"
+
+# Django's own logging stays as it is, but ``django.template`` never logs below
+# INFO: its DEBUG records ("variable … does not exist") carry the page's whole
+# context, which on the voting pages is a voter's code, choices or receipt.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"django.template": {"level": "INFO"}},
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from selectorate.web.elections import voting
@@ -100,6 +101,7 @@ def _ballot_page(
 
 
 @transaction.non_atomic_requests  # read-only: no transaction, no write lock
+@sensitive_post_parameters()  # codes, choices, receipts: never in error reports
 @never_cache
 @require_http_methods(["GET", "POST"])
 def enter_code(request: HttpRequest) -> HttpResponse:
@@ -114,6 +116,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.non_atomic_requests  # read-only: no transaction, no write lock
+@sensitive_post_parameters()  # codes, choices, receipts: never in error reports
 @never_cache
 @require_POST
 def ballot(request: HttpRequest) -> HttpResponse:
@@ -129,6 +132,7 @@ def ballot(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.non_atomic_requests  # read-only: no transaction, no write lock
+@sensitive_post_parameters()  # codes, choices, receipts: never in error reports
 @never_cache
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
@@ -152,6 +156,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.non_atomic_requests  # voting.cast commits before the receipt is shown
+@sensitive_post_parameters()  # codes, choices, receipts: never in error reports
 @never_cache
 @require_POST
 def cast(request: HttpRequest) -> HttpResponse:
@@ -180,6 +185,7 @@ def cast(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.non_atomic_requests  # read-only: no transaction, no write lock
+@sensitive_post_parameters()  # codes, choices, receipts: never in error reports
 @never_cache
 @require_http_methods(["GET", "POST"])
 def receipt(request: HttpRequest) -> HttpResponse:

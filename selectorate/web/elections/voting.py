@@ -14,6 +14,7 @@ not open refuses every code.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -212,6 +213,50 @@ def cast(
         CastBallot.objects.create(contest=contest, rankings=choices, receipt_hash=sha256(receipt))
         audit.record_or_defer("ballot cast", "voter", contest)
     return receipt
+
+
+def mix_ballots(contest: Contest) -> int:
+    """Rewrite ``contest``'s ballot box in a random order, in one go; how many ballots.
+
+    Called when voting closes (:func:`.lifecycle.transition`, with the contest
+    locked, so no cast is in flight). Each cast wrote its ballot in its own
+    transaction, and the database keeps traces of that beyond the columns: the
+    row's place in the table (SQLite's rowid, PostgreSQL's ctid) follows the
+    cast order, and on PostgreSQL the ballot row and the voter's credential
+    carry the same transaction id (``xmin``), which joins them. Deleting and
+    re-inserting every ballot in a shuffled order, in one transaction, leaves
+    all of them with one transaction id and a random place. Ids, rankings and
+    receipt hashes are unchanged. (Until then, while voting is open, someone
+    who can read the database's system columns can still make that join; the
+    old row versions also stay in the data files until the space is reused.)
+    """
+    rows = list(
+        CastBallot.objects.filter(contest=contest).values_list("id", "rankings", "receipt_hash")
+    )
+    secrets.SystemRandom().shuffle(rows)
+    CastBallot.objects.filter(contest=contest).delete()
+    CastBallot.objects.bulk_create(
+        [CastBallot(id=i, contest=contest, rankings=r, receipt_hash=h) for i, r, h in rows],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def box_digest(contest: Contest) -> str:
+    """sha256 over the ballot box (each ballot's id, rankings and receipt hash, by id).
+
+    Recorded in the audit chain when voting closes, so any later change to the
+    box shows against the chain.
+    """
+    digest = hashlib.sha256()
+    for ballot_id, rankings, receipt_hash in (
+        CastBallot.objects.filter(contest=contest)
+        .order_by("id")
+        .values_list("id", "rankings", "receipt_hash")
+    ):
+        line = json.dumps([ballot_id, rankings, receipt_hash], separators=(",", ":"))
+        digest.update(line.encode("utf-8") + b"\n")
+    return digest.hexdigest()
 
 
 def receipt_included(contest: Contest, receipt: str) -> bool:
