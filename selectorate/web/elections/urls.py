@@ -5,6 +5,7 @@ from django.urls import path
 from selectorate.web.elections import (
     views_candidate,
     views_contests,
+    views_lost_code,
     views_officer,
     views_public,
     views_vote,
@@ -18,6 +19,7 @@ urlpatterns = [
     path("vote/ballot/", views_vote.ballot, name="vote_ballot"),
     path("vote/confirm/", views_vote.confirm, name="vote_confirm"),
     path("vote/cast/", views_vote.cast, name="vote_cast"),
+    path("vote/lost-code/", views_lost_code.lost_code, name="vote_lost_code"),
     path("receipt/", views_vote.receipt, name="receipt"),
     path("results/", views_public.results, name="results"),
     path("results/<int:pk>/", views_public.result, name="public_result"),

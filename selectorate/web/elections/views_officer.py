@@ -32,7 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from selectorate.web.elections import audit, lifecycle, register_import, voting
+from selectorate.web.elections import audit, exports, lifecycle, register_import, voting
 from selectorate.web.elections.counting import count_contest
 from selectorate.web.elections.models import (
     AuditEntry,
@@ -183,7 +183,10 @@ def _mail_merge(contest: Contest, vote_url: str, issued: list[voting.IssuedCode]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["member_no", "name", "email", "code", "contest", "vote_url"])
     for row in issued:
-        writer.writerow([row.member_no, row.name, row.email, row.code, contest.title, vote_url])
+        # Names, emails and titles come from the register and officers: a cell that a
+        # spreadsheet would run as a formula is neutralised, as in the ballot exports.
+        cells = [row.member_no, row.name, row.email, row.code, contest.title, vote_url]
+        writer.writerow([exports.neutralise_cell(cell) for cell in cells])
     slug = re.sub(r"[^a-z0-9]+", "-", contest.title.lower()).strip("-") or "contest"
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="credentials-{contest.pk}-{slug}.csv"'
