@@ -42,6 +42,12 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def _gunicorn_version() -> tuple[int, ...]:
+    from importlib.metadata import version
+
+    return tuple(int(part) for part in version("gunicorn").split(".")[:2] if part.isdigit())
+
+
 def _demo_text(info: object, port: int) -> str:
     lines = [f"Vale of Fennick CLP (fictional) — http://127.0.0.1:{port}/", "", "Logins:"]
     pages = {"officer": "officer/", "scrutineer": "scrutineer/audit/", "candidate": "candidate/"}
@@ -189,8 +195,15 @@ def serve(
     from django.db import connections
 
     connections.close_all()
+    from django.conf import settings
+
     args = [sys.executable, "-m", "gunicorn", "selectorate.web.wsgi:application",
             "--bind", bind, "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
+    # gunicorn >= 25.1 opens a control socket, by default one per user
+    # (~/.gunicorn/gunicorn.ctl): a second instance would take over the first's. Keep
+    # each instance's beside its data.
+    if _gunicorn_version() >= (25, 1):
+        args += ["--control-socket", str(Path(settings.DATA_DIR) / "gunicorn.ctl")]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, args)
