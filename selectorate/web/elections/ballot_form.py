@@ -28,6 +28,27 @@ RANKED, SINGLE, BLOCK = "ranked", "single", "block"
 SINGLE_CHOICE_KINDS = ("motion", "trigger_ballot", "card_vote")
 
 
+#: States in which a contest's ballot (its candidates) can no longer change: the
+#: lifecycle and the admin refuse any change once nominations close.
+_FIXED = (Contest.OPEN, Contest.CLOSED, Contest.COUNTED, Contest.PUBLISHED)
+#: Candidates of fixed ballots, per process, keyed by (contest id, creation time) so a
+#: reused id (a test database rolled back) never finds another contest's ballot.
+_FIXED_BALLOTS: dict[tuple[int, object], list[Candidate]] = {}
+
+
+def ballot_candidates(contest: Contest) -> list[Candidate]:
+    """``contest``'s candidates in ballot order (read once per process once voting opens)."""
+    if contest.state not in _FIXED:
+        return list(contest.candidates.order_by("position"))
+    key = (contest.pk, contest.created_at)
+    cached = _FIXED_BALLOTS.get(key)
+    if cached is None:
+        if len(_FIXED_BALLOTS) > 1000:
+            _FIXED_BALLOTS.clear()
+        cached = _FIXED_BALLOTS[key] = list(contest.candidates.order_by("position"))
+    return cached
+
+
 def ballot_style(contest: Contest) -> str:
     """How the voter marks ``contest``'s ballot: ranked, single or block."""
     if contest.kind in SINGLE_CHOICE_KINDS or contest.method == "fptp":
@@ -65,7 +86,7 @@ class BallotForm:
     @classmethod
     def empty(cls, contest: Contest) -> BallotForm:
         """A blank ballot for ``contest``."""
-        return cls(contest, list(contest.candidates.order_by("position")), ballot_style(contest))
+        return cls(contest, ballot_candidates(contest), ballot_style(contest))
 
     @classmethod
     def from_post(cls, contest: Contest, data: QueryDict) -> BallotForm:

@@ -160,24 +160,35 @@ def check_rankings(
     return out
 
 
-def _state_for_cast(contest: Contest) -> str | None:
-    """The contest's state, read so that a close cannot slip past this cast.
+def _claim(contest: Contest, digest: str) -> bool:
+    """Mark the unused credential ``digest`` used, if the contest is open; whether it was.
 
-    On PostgreSQL the row is read ``FOR SHARE``: casts share that lock with one
-    another, but a transition (``SELECT … FOR UPDATE`` in
-    :func:`.lifecycle.transition`) waits for every cast holding it to commit,
-    and a cast that starts after a close committed reads "closed". On SQLite
+    The contest's state is read so that a close cannot slip past this cast. On
+    PostgreSQL, one statement: the contest row is read ``FOR SHARE`` (casts
+    share that lock; a transition's ``SELECT … FOR UPDATE`` in
+    :func:`.lifecycle.transition` waits for every cast holding it to commit,
+    and a cast that comes after a close committed reads "closed"), and the
+    credential is claimed by a conditional ``UPDATE`` (of two casts with one
+    code, the second waits for the first and then finds it used). On SQLite
     every write transaction is serial (``BEGIN IMMEDIATE``), which does the same.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT state FROM {Contest._meta.db_table} WHERE id = %s FOR SHARE",
-                [contest.pk],
+                f"UPDATE {Credential._meta.db_table} SET used = true"
+                " WHERE contest_id = %s AND code_hash = %s AND NOT used AND EXISTS"
+                f" (SELECT 1 FROM {Contest._meta.db_table} WHERE id = %s AND state = %s"
+                " FOR SHARE)",
+                [contest.pk, digest, contest.pk, Contest.OPEN],
             )
-            row = cursor.fetchone()
-        return row[0] if row else None
-    return Contest.objects.filter(pk=contest.pk).values_list("state", flat=True).first()
+            return cursor.rowcount == 1
+    if Contest.objects.filter(pk=contest.pk, state=Contest.OPEN).exists():
+        return bool(
+            Credential.objects.filter(contest=contest, code_hash=digest, used=False).update(
+                used=True
+            )
+        )
+    return False
 
 
 def cast(
@@ -198,13 +209,10 @@ def cast(
     commit and many can share one flush of the database's log.
     """
     with transaction.atomic():
-        if _state_for_cast(contest) != Contest.OPEN:
-            raise VoteRefused(NOT_OPEN)
         digest = code_hash(code)
-        claimed = Credential.objects.filter(
-            contest=contest, code_hash=digest, used=False
-        ).update(used=True)
-        if not claimed:
+        if not _claim(contest, digest):
+            if not Contest.objects.filter(pk=contest.pk, state=Contest.OPEN).exists():
+                raise VoteRefused(NOT_OPEN)
             if Credential.objects.filter(contest=contest, code_hash=digest).exists():
                 raise AlreadyVoted()
             raise VoteRefused(UNKNOWN_CODE)
