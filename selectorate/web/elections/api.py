@@ -150,6 +150,19 @@ class Message(Schema):
     detail: str
 
 
+class FieldErrors(Schema):
+    """The request's mistakes: nothing was created. ``errors`` maps each field to a sentence."""
+
+    detail: str
+    errors: dict[str, str]
+
+
+class ValidationErrors(Schema):
+    """A body that is not JSON of the declared shape (django-ninja's validation report)."""
+
+    detail: list[dict[str, Any]]
+
+
 class TokenOut(Schema):
     """An API token and how long it lasts."""
 
@@ -314,7 +327,8 @@ def _refused(exc: Exception) -> HttpError:
 # ------------------------------------------------------------------ endpoints
 
 
-@api.post("/token", response=TokenOut, auth=[_Session(is_officer)])
+@api.post("/token", response={200: TokenOut, 401: Message, 403: Message},
+          auth=[_Session(is_officer)])
 def token(request: HttpRequest) -> dict[str, Any]:
     """A bearer token for the logged-in officer (session login, CSRF token required)."""
     return {"token": make_token(request.user), "max_age_seconds": TOKEN_MAX_AGE}
@@ -329,7 +343,11 @@ def list_contests(request: HttpRequest, organisation: str | None = None) -> list
     return [_contest_out(c) for c in contests]
 
 
-@api.get("/contests/{contest_id}", response=ContestDetail, auth=READERS)
+@api.get(
+    "/contests/{contest_id}",
+    response={200: ContestDetail, 404: Message, 422: ValidationErrors},
+    auth=READERS,
+)
 def contest_detail(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     """One contest: its state, candidates and electorate figures."""
     return _detail(_contest(contest_id))
@@ -378,25 +396,12 @@ class CreatedContest(ContestDetail):
     rules: list[RuleOut]
 
 
-class FieldErrors(Schema):
-    """The request's mistakes: nothing was created. ``errors`` maps each field to a sentence."""
-
-    detail: str
-    errors: dict[str, str]
-
-
 class PlanRefused(Schema):
     """The organisation's rulebook cannot govern the contest asked for; ``field`` says which
     part of the request (``kind``, ``office`` or ``case``)."""
 
     detail: str
     field: str
-
-
-class ValidationErrors(Schema):
-    """A body that is not JSON of the declared shape (django-ninja's validation report)."""
-
-    detail: list[dict[str, Any]]
 
 
 #: Request fields in the order their mistakes are reported.
@@ -406,7 +411,7 @@ _FIELD_ORDER = ("organisation", "kind", "office", "case", "incumbent", "title", 
 
 @api.post(
     "/organisations/{slug}/contests",
-    response={200: CreatedContest, 400: FieldErrors, 401: Message, 404: Message,
+    response={200: CreatedContest, 400: FieldErrors | Message, 401: Message, 404: Message,
               409: PlanRefused, 422: ValidationErrors},
 )
 def create_contest_endpoint(request: HttpRequest, slug: str, body: ContestIn) -> Any:
@@ -437,7 +442,10 @@ def create_contest_endpoint(request: HttpRequest, slug: str, body: ContestIn) ->
     }
 
 
-@api.post("/contests/{contest_id}/transition", response={200: ContestDetail, 409: Message})
+@api.post(
+    "/contests/{contest_id}/transition",
+    response={200: ContestDetail, 400: Message, 409: Message, 404: Message, 422: ValidationErrors},
+)
 def transition(request: HttpRequest, contest_id: int, body: TransitionIn) -> dict[str, Any]:
     """Move a contest to its next state; 409 with the reason when a precondition fails.
 
@@ -456,7 +464,11 @@ def transition(request: HttpRequest, contest_id: int, body: TransitionIn) -> dic
     return _detail(_contest(contest_id))
 
 
-@api.post("/organisations/{slug}/register", response={200: RegisterReport, 400: RegisterReport})
+@api.post(
+    "/organisations/{slug}/register",
+    response={200: RegisterReport, 400: RegisterReport | Message, 404: Message,
+              422: ValidationErrors},
+)
 def import_register(request: HttpRequest, slug: str, body: RegisterIn) -> Any:
     """Check a register (CSV text) and, unless ``dry_run``, save it: all rows or none."""
     organisation = get_object_or_404(Organisation, slug=slug)
@@ -479,7 +491,10 @@ def import_register(request: HttpRequest, slug: str, body: RegisterIn) -> Any:
     return JsonResponse(out, status=400) if report.problem else out
 
 
-@api.post("/contests/{contest_id}/credentials", response={200: CredentialsOut, 409: Message})
+@api.post(
+    "/contests/{contest_id}/credentials",
+    response={200: CredentialsOut, 409: Message, 404: Message, 422: ValidationErrors},
+)
 def issue_credentials(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     """Issue a one-time code to every eligible elector of a frozen contest.
 
@@ -508,7 +523,10 @@ def _result_out(contest: Contest, result: Result) -> dict[str, Any]:
     }
 
 
-@api.post("/contests/{contest_id}/count", response={200: ResultOut, 409: Message})
+@api.post(
+    "/contests/{contest_id}/count",
+    response={200: ResultOut, 409: Message, 404: Message, 422: ValidationErrors},
+)
 def count(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     """Count a closed contest through the counting core and store the result."""
     contest = _contest(contest_id)
@@ -519,7 +537,11 @@ def count(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     return _result_out(_contest(contest_id), result)
 
 
-@api.get("/contests/{contest_id}/result", response={200: ResultOut, 409: Message}, auth=READERS)
+@api.get(
+    "/contests/{contest_id}/result",
+    response={200: ResultOut, 409: Message, 404: Message, 422: ValidationErrors},
+    auth=READERS,
+)
 def result(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     """The stored result (selectorate's native JSON); 409 until the contest is counted."""
     contest = _contest(contest_id)
@@ -529,7 +551,16 @@ def result(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     return _result_out(contest, stored)
 
 
-@api.get("/contests/{contest_id}/export/{fmt}", response={409: Message}, auth=READERS)
+@api.get(
+    "/contests/{contest_id}/export/{fmt}",
+    response={409: Message, 404: Message, 422: ValidationErrors},
+    auth=READERS,
+    openapi_extra={"responses": {"200": {"description": "The ballots", "content": {
+        "text/plain": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "object"}},
+    }}}},
+)
 def export(request: HttpRequest, contest_id: int, fmt: str) -> HttpResponse:
     """The anonymised, shuffled ballots of a closed contest: ``blt``, ``csv`` or ``cdf``."""
     contest = _contest(contest_id)
@@ -545,7 +576,14 @@ def export(request: HttpRequest, contest_id: int, fmt: str) -> HttpResponse:
     return response
 
 
-@api.get("/contests/{contest_id}/record", response={409: Message}, auth=READERS)
+@api.get(
+    "/contests/{contest_id}/record",
+    response={409: Message, 404: Message, 422: ValidationErrors},
+    auth=READERS,
+    openapi_extra={"responses": {"200": {"description": "The published record", "content": {
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    }}}},
+)
 def record(request: HttpRequest, contest_id: int) -> HttpResponse:
     """The published record (zip: ``result.json`` + ``ballots.blt``) for ``selectorate verify``."""
     contest = _contest(contest_id)
@@ -654,7 +692,10 @@ def _nominations_out(contest: Contest) -> dict[str, Any]:
     }
 
 
-@api.get("/contests/{contest_id}/nominations", response=NominationsOut)
+@api.get(
+    "/contests/{contest_id}/nominations",
+    response={200: NominationsOut, 404: Message, 422: ValidationErrors},
+)
 def check_nominations(request: HttpRequest, contest_id: int) -> dict[str, Any]:
     """The contest's nominations and their check against the rulebook (officers only)."""
     return _nominations_out(_contest(contest_id))
@@ -662,7 +703,8 @@ def check_nominations(request: HttpRequest, contest_id: int) -> dict[str, Any]:
 
 @api.post(
     "/contests/{contest_id}/nominations",
-    response={200: NominationsOut, 404: Message, 409: Message},
+    response={200: NominationsOut, 400: Message, 404: Message, 409: Message,
+              422: ValidationErrors},
 )
 def record_nomination(request: HttpRequest, contest_id: int, body: NominationIn) -> Any:
     """Record one nomination while nominations are open; returns the updated check.
@@ -685,7 +727,7 @@ def record_nomination(request: HttpRequest, contest_id: int, body: NominationIn)
 
 @api.post(
     "/contests/{contest_id}/electors/{member_no}/reissue",
-    response={200: ReissuedCodeOut, 404: Message, 409: Message},
+    response={200: ReissuedCodeOut, 404: Message, 409: Message, 422: ValidationErrors},
 )
 def reissue_code(request: HttpRequest, contest_id: int, member_no: str) -> dict[str, Any]:
     """A new one-time code for one elector (the old code stops working).
