@@ -9,9 +9,29 @@ from selectorate.ballots.model import Weight
 
 _DECIMAL = re.compile(r"\d+\.\d*|\.\d+")
 
+#: Longest number (in digits) a reader converts. Python's ``int()`` refuses more than
+#: 4,300 digits with a bare ValueError (CVE-2020-10735); no count needs a tenth of this.
+MAX_DIGITS = 400
+
+
+def whole(text: str) -> int | None:
+    """``int(text)`` for decimal digits (an optional sign) of at most :data:`MAX_DIGITS`; else None.
+
+    ``text`` is one a reader has already matched as a whole number; ``None`` means
+    it is too long to be one anyone meant.
+    """
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        return None
+    return int(text)
+
 
 def parse_weight(text: str) -> Weight | None:
-    """``int`` for ``"3"``, an exact :class:`Fraction` for ``"2.5"``; ``None`` if neither."""
+    """``int`` for ``"3"``, an exact :class:`Fraction` for ``"2.5"``; ``None`` if neither.
+
+    A number longer than :data:`MAX_DIGITS` characters is neither.
+    """
+    if len(text) > MAX_DIGITS:
+        return None
     if text.isdecimal():  # exactly what the regex \d+ matches (Unicode category Nd)
         return int(text)
     if _DECIMAL.fullmatch(text):

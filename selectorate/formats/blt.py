@@ -66,7 +66,7 @@ import numpy as np
 
 from selectorate.ballots.model import OVERVOTE, Ballot, Candidate, Election, Weight
 from selectorate.ballots.packed import PackedBallots
-from selectorate.formats._weights import decimal_text, parse_weight
+from selectorate.formats._weights import MAX_DIGITS, decimal_text, parse_weight, whole
 from selectorate.formats.errors import BallotFileError
 
 __all__ = ["format_blt", "parse_blt", "read_blt", "write_blt"]
@@ -265,6 +265,7 @@ class _Parser:
         self.path = path
         self.allow_equal = allow_equal
         text = text.removeprefix("\ufeff")
+        self.size = len(text)
         # Split on \n only: names may hold characters str.splitlines() breaks on.
         self.lines = text.split("\n")
         if "\r" in text:
@@ -320,7 +321,16 @@ class _Parser:
             raise self.error(
                 line, f"expected 'candidates seats' (two whole numbers), found {' '.join(toks)!r}"
             )
-        ncand, seats = int(toks[0]), int(toks[1])
+        ncand, seats = whole(toks[0]), whole(toks[1])
+        if ncand is None or seats is None:
+            raise self.error(
+                line, f"'candidates seats': a number has more than {MAX_DIGITS} digits"
+            )
+        if ncand > self.size:
+            # Every candidate needs a name in the file: this bounds the work below.
+            raise self.error(
+                line, f"{ncand} candidates cannot be named in a file of {self.size} characters"
+            )
         pending = (toks[2:], line) if len(toks) > 2 else self.next_tokens()
         withdrawn, options, pending = self.read_preamble(pending)
         nicks = self.apply_nicks(options, ncand)
@@ -420,10 +430,11 @@ class _Parser:
     def cand(self, tok: str, ncand: int, nicks: list[str] | None, line: int) -> int:
         """The 0-based index of the candidate a token names (number or nickname)."""
         if _INT.fullmatch(tok):
-            k = int(tok)
-            if 1 <= k <= ncand:
+            k = whole(tok)
+            if k is not None and 1 <= k <= ncand:
                 return k - 1
-            raise self.error(line, f"candidate number {k} is out of range 1..{ncand}")
+            shown = k if k is not None else f"{tok[:20]}... ({len(tok)} digits)"
+            raise self.error(line, f"candidate number {shown} is out of range 1..{ncand}")
         if nicks is not None and tok in nicks:
             return nicks.index(tok)
         raise self.error(line, f"unknown candidate {tok!r}")
@@ -566,8 +577,8 @@ class _Parser:
                 continue
             if text.startswith("#"):
                 m = _ALT_NAME.match(text)
-                if m:
-                    tail.alt_names[int(m.group(1))] = m.group(2).strip()
+                if m and (number := whole(m.group(1))) is not None:
+                    tail.alt_names[number] = m.group(2).strip()
                 continue
             if not text.startswith('"'):
                 tail.strings.append((text, line_no))

@@ -49,7 +49,7 @@ import numpy as np
 
 from selectorate.ballots.model import OVERVOTE, Ballot, Candidate, Election, Weight
 from selectorate.ballots.packed import PackedBallots
-from selectorate.formats._weights import decimal_text, parse_weight
+from selectorate.formats._weights import decimal_text, parse_weight, whole
 from selectorate.formats.errors import BallotFileError
 
 __all__ = ["format_csv", "parse_csv", "read_csv", "write_csv"]
@@ -440,11 +440,20 @@ def _read_grid(
             cell = row[k].strip() if k < len(row) else ""
             if not cell:
                 continue
-            if not _INT.fullmatch(cell) or int(cell) == 0:
+            rank = whole(cell) if _INT.fullmatch(cell) else None
+            if not rank:
                 raise _RowProblem(
                     at, f"column {header[k]!r}: rank {cell!r} is not a positive number"
                 )
-            by_rank.setdefault(int(cell), []).append(index[header[k]])
+            if rank > len(names):
+                # As RCTab's maxRankingsAllowed "max": no rank beyond the number of
+                # candidates (a ballot's rankings are as long as its highest rank).
+                raise _RowProblem(
+                    at,
+                    f"column {header[k]!r}: rank {rank} is more than the number of "
+                    f"candidates ({len(names)})",
+                )
+            by_rank.setdefault(rank, []).append(index[header[k]])
         top = max(by_rank, default=0)
         ranks = tuple(tuple(sorted(by_rank.get(r, ()))) for r in range(1, top + 1))
         made.append((ranks, weight, label))

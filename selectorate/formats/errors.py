@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+#: Characters that end a line (str.splitlines); escaped so the message stays one line.
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break escaped (``\\n``, ``\\r``, ``\\x85``...)."""
+    return _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class BallotFileError(ValueError):
@@ -19,8 +28,11 @@ class BallotFileError(ValueError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        """``file:line: problem`` with whatever parts are known."""
+        """``file:line: problem`` with whatever parts are known, always on one line.
+
+        A line break quoted from the input (a file name, a cell) is escaped.
+        """
         where = self.path or "<input>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.problem}"
+        return one_line(f"{where}: {self.problem}")

@@ -127,6 +127,10 @@ def read_evote_json(path: str | Path) -> Election:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BallotFileError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BallotFileError(path, None, "not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # a number too long for int() (more than 4,300 digits)
+        raise BallotFileError(path, None, f"not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise BallotFileError(path, None, "expected a JSON object")
     for key in ("Candidate", "Ballot", "Number of Seats"):
@@ -135,28 +139,38 @@ def read_evote_json(path: str | Path) -> Election:
     raw_cands = data["Candidate"]
     if not isinstance(raw_cands, list) or not raw_cands:
         raise BallotFileError(path, None, "'Candidate' must be a non-empty list")
-    try:
-        ordered = sorted(raw_cands, key=lambda c: int(c["Index"]))
-        cands = tuple(Candidate(name=str(c["Name"]), aliases=(str(c["Ref"]),)) for c in ordered)
-    except (KeyError, TypeError, ValueError):
+    if not all(
+        isinstance(c, dict)
+        and isinstance(c.get("Ref"), str)
+        and isinstance(c.get("Name"), str)
+        and isinstance(c.get("Index"), int)
+        and not isinstance(c.get("Index"), bool)
+        for c in raw_cands
+    ):
         raise BallotFileError(
-            path, None, "each candidate needs 'Ref', 'Name' and 'Index'"
-        ) from None
-    if [int(c["Index"]) for c in ordered] != list(range(len(ordered))):
+            path, None, "each candidate needs 'Ref' and 'Name' (text) and 'Index' (a number)"
+        )
+    ordered = sorted(raw_cands, key=lambda c: c["Index"])
+    cands = tuple(Candidate(name=c["Name"], aliases=(c["Ref"],)) for c in ordered)
+    if [c["Index"] for c in ordered] != list(range(len(ordered))):
         raise BallotFileError(path, None, "candidate 'Index' values must be 0, 1, 2, ...")
     seats = data["Number of Seats"]
     if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
         raise BallotFileError(path, None, f"'Number of Seats' must be a whole number: {seats!r}")
     n = len(cands)
     ballots = []
+    if not isinstance(data["Ballot"], list):
+        raise BallotFileError(path, None, "'Ballot' must be a list of ballots")
     for row, prefs in enumerate(data["Ballot"], start=1):
         if (
             not isinstance(prefs, list)
             or len(prefs) != n
-            or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in prefs)
+            or not all(
+                isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= n for p in prefs
+            )
         ):
             raise BallotFileError(
-                path, None, f"ballot {row}: expected {n} preference numbers (0 = none)"
+                path, None, f"ballot {row}: expected {n} preference numbers from 0 (none) to {n}"
             )
         top = max(prefs, default=0)
         ranks = tuple(tuple(j for j in range(n) if prefs[j] == k) for k in range(1, top + 1))
@@ -165,7 +179,10 @@ def read_evote_json(path: str | Path) -> Election:
     date = data.get("Date")
     meta = {"source": str(path), "format": "irish-evote-json"}
     if isinstance(date, dict) and {"Year", "Month", "Day"} <= set(date):
-        meta["date"] = f"{int(date['Year']):04d}-{int(date['Month']):02d}-{int(date['Day']):02d}"
+        parts = [date["Year"], date["Month"], date["Day"]]
+        if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in parts):
+            raise BallotFileError(path, None, "'Date' needs whole numbers Year, Month and Day")
+        meta["date"] = f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}"
     parties = {c["Name"]: c.get("Party") for c in ordered if c.get("Party")}
     for name, party in parties.items():
         meta[f"party.{name}"] = str(party)

@@ -41,6 +41,7 @@ import re
 from pathlib import Path
 
 from selectorate.ballots.model import Ballot, Candidate, Election
+from selectorate.formats._weights import MAX_DIGITS, whole
 from selectorate.formats.errors import BallotFileError
 
 __all__ = ["DATA_TYPES", "parse_preflib", "read_preflib"]
@@ -120,7 +121,10 @@ class _Reader:
             key, value = m.group(1), m.group(2).strip()
             alt = _ALT_NAME.fullmatch(key)
             if alt:
-                names[int(alt.group(1))] = value
+                number = whole(alt.group(1))
+                if number is None:
+                    raise self.error(k, f"alternative number has more than {MAX_DIGITS} digits")
+                names[number] = value
             else:
                 header[key] = value
         dtype = data_type or header.get("DATA TYPE", "").lower() or fallback
@@ -165,9 +169,10 @@ class _Reader:
     def header_int(self, header: dict[str, str], key: str) -> int:
         """A whole-number header value."""
         value = header[key]
-        if not _COUNT.fullmatch(value):
+        number = whole(value) if _COUNT.fullmatch(value) else None
+        if number is None:
             raise self.error(None, f"header {key} {value!r} is not a whole number")
-        return int(value)
+        return number
 
     def check_totals(self, header: dict[str, str], ballots: list[Ballot]) -> None:
         """The header's NUMBER VOTERS and NUMBER UNIQUE ORDERS must match the orders."""
@@ -195,9 +200,9 @@ class _Reader:
         if not rows:
             raise self.error(None, "empty file")
         k, first = rows[0]
-        if not _COUNT.fullmatch(first):
+        nalt = whole(first) if _COUNT.fullmatch(first) else None
+        if nalt is None:
             raise self.error(k, f"expected the number of alternatives, found {first!r}")
-        nalt = int(first)
         if len(rows) < nalt + 2:
             raise self.error(rows[-1][0], f"expected {nalt} alternative lines and a totals line")
         names = []
@@ -208,7 +213,7 @@ class _Reader:
             names.append(name.strip())
         k, totals = rows[nalt + 1]
         parts = [p.strip() for p in totals.split(",")]
-        if len(parts) != 3 or not all(_COUNT.fullmatch(p) for p in parts):
+        if len(parts) != 3 or not all(_COUNT.fullmatch(p) and whole(p) is not None for p in parts):
             raise self.error(k, f"expected 'voters,sum of counts,unique orders', found {totals!r}")
         voters, _sum, unique = (int(p) for p in parts)
         ballots = []
@@ -228,7 +233,8 @@ class _Reader:
     def ballot(self, count_text: str, order_text: str, nalt: int, dtype: str, k: int) -> Ballot:
         """One order line: a count and ``a,b,{c,d},e``."""
         count_text = count_text.strip()
-        if not _COUNT.fullmatch(count_text) or int(count_text) == 0:
+        count = whole(count_text) if _COUNT.fullmatch(count_text) else None
+        if not count:
             raise self.error(k, f"count {count_text!r} is not a positive whole number")
         ranks: list[tuple[int, ...]] = []
         seen: set[int] = set()
@@ -256,9 +262,10 @@ class _Reader:
                 pos += 1
             rank = []
             for item in items:
-                if not _COUNT.fullmatch(item) or not 1 <= int(item) <= nalt:
+                number = whole(item) if _COUNT.fullmatch(item) else None
+                if number is None or not 1 <= number <= nalt:
                     raise self.error(k, f"alternative {item!r} is not a number in 1..{nalt}")
-                alt = int(item) - 1
+                alt = number - 1
                 if alt in seen:
                     raise self.error(k, f"alternative {item} appears twice in one order")
                 seen.add(alt)
@@ -272,4 +279,4 @@ class _Reader:
                 f"a complete (.{dtype}) order must rank all {nalt} alternatives; "
                 f"this one ranks {len(seen)}",
             )
-        return Ballot(rankings=tuple(ranks), weight=int(count_text))
+        return Ballot(rankings=tuple(ranks), weight=count)

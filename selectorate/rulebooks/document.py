@@ -435,6 +435,10 @@ def read_toml(path: Path) -> dict[str, Any]:
                 path, where, f"bad TOML: {message[: m.start()]} (at end of file)"
             ) from None
         raise RulebookError(path, "(file)", f"bad TOML: {message}") from None
+    except RecursionError:
+        raise RulebookError(path, "(file)", "bad TOML: nested too deeply") from None
+    except ValueError as exc:  # a number too long for int() (more than 4,300 digits)
+        raise RulebookError(path, "(file)", f"bad TOML: {exc}") from None
 
 
 def _dec_hook(type_: type, obj: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selectorate.formats.errors import one_line
+
 
 class RulebookError(Exception):
     """A rulebook that cannot be used, described in one line: ``file: key: problem``.
@@ -22,8 +24,8 @@ class RulebookError(Exception):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        """The one-line message ``file: key: problem``."""
-        return f"{self.path}: {self.key}: {self.problem}"
+        """The one-line message ``file: key: problem`` (line breaks in a key are escaped)."""
+        return one_line(f"{self.path}: {self.key}: {self.problem}")
 
     def __str__(self) -> str:
         return self.describe()

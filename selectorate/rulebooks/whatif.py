@@ -136,6 +136,10 @@ def _read_json(path: Path) -> object:
         raise RulebookError(path, "file", f"cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RulebookError(path, "file", f"not a JSON file ({exc})") from None
+    except RecursionError:
+        raise RulebookError(path, "file", "not a usable JSON file (nested too deeply)") from None
+    except ValueError as exc:  # a number too long for int() (more than 4,300 digits)
+        raise RulebookError(path, "file", f"not a usable JSON file ({exc})") from None
 
 def load_history(path: str | Path) -> dict[str, HistoryRecord]:
     """The replayable records of labour_history.json at ``path``, by id."""

@@ -67,6 +67,10 @@ def load_json(path: Path, what: str) -> object:
         ) from None
     except UnicodeDecodeError as exc:
         raise BallotFileError(path, None, f"{what} is not UTF-8 text ({exc.reason})") from None
+    except RecursionError:
+        raise BallotFileError(path, None, f"{what} is nested too deeply") from None
+    except ValueError as exc:  # a number too long for int() (more than 4,300 digits)
+        raise BallotFileError(path, None, f"{what} is not usable JSON: {exc}") from None
     except OSError as exc:
         raise BallotFileError(path, None, f"cannot read {what}: {exc.strerror}") from None
 
@@ -175,7 +179,7 @@ def read_cdf_json(
         else:
             selections[sel_id] = name
 
-    checker = RankChecker(config.max_rankings)
+    checker = RankChecker(config.max_rankings, config.max_rankings_name)
     file_name = path.name
     result = SourceBallots(vendor_ids=[])
     assert result.vendor_ids is not None
@@ -220,7 +224,7 @@ def read_cdf_json(
         precinct = None
         unit = cvr.get("BallotStyleUnitId")
         if unit is not None:
-            if unit not in gp_units:
+            if not isinstance(unit, str) or unit not in gp_units:
                 raise j.fail(where, f"GpUnit {unit!r} (BallotStyleUnitId) is not in the file")
             precinct = gp_units[unit]
         supplied = cvr.get("BallotPrePrintedId")

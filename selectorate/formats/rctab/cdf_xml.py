@@ -66,6 +66,8 @@ def parse_xml(path: Path, what: str) -> ET.Element:
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else None
         raise BallotFileError(path, line, f"{what} is not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # e.g. an unknown encoding in the XML declaration
+        raise BallotFileError(path, None, f"{what} cannot be read as XML: {exc}") from None
     except OSError as exc:
         raise BallotFileError(path, None, f"cannot read {what}: {exc.strerror}") from None
 
@@ -129,7 +131,7 @@ def read_cdf_xml(
             OVERVOTE if source.overvote_label and name == source.overvote_label else name
         )
 
-    checker = RankChecker(config.max_rankings)
+    checker = RankChecker(config.max_rankings, config.max_rankings_name)
     result = SourceBallots(vendor_ids=[])
     assert result.vendor_ids is not None
     number = 0

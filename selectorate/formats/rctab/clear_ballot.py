@@ -19,7 +19,6 @@ Ballot 2.1 RCV format):
 from __future__ import annotations
 
 import csv
-import re
 
 from selectorate.ballots.model import Ballot
 from selectorate.formats.errors import BallotFileError
@@ -29,13 +28,13 @@ from selectorate.formats.rctab.records import (
     CandidateIndex,
     RankChecker,
     SourceBallots,
+    parse_whole,
     rankings_from_marks,
 )
 
 #: Index of the first choice column and of the fixed columns RCTab reads.
 CHOICES_BEGIN = 10
 BALLOT_ID, PRECINCT_ID, SCAN_COMPUTER = 3, 4, 7
-_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def read_clear_ballot(
@@ -48,67 +47,75 @@ def read_clear_ballot(
     assert result.vendor_ids is not None and result.tabulators is not None
     with open_csv(path) as handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise BallotFileError(path, 1, "no header row")
-        if len(header) <= CHOICES_BEGIN:
-            raise BallotFileError(path, 1, "no choice columns after the first ten columns")
-        columns: list[tuple[int, int, str]] = []  # (column, rank, choice)
-        for col in range(CHOICES_BEGIN, len(header)):
-            fields = header[col].split(":")
-            if len(fields) != 6:
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise BallotFileError(path, 1, "no header row")
+            if len(header) <= CHOICES_BEGIN:
+                raise BallotFileError(path, 1, "no choice columns after the first ten columns")
+            columns: list[tuple[int, int, str]] = []  # (column, rank, choice)
+            for col in range(CHOICES_BEGIN, len(header)):
+                fields = header[col].split(":")
+                if len(fields) != 6:
+                    raise BallotFileError(
+                        path,
+                        1,
+                        f"column {col + 1} header {header[col]!r} must have 6 ':'-separated fields "
+                        "(Choice_n_m:contest:rank:vote rule:choice:party)",
+                    )
+                if fields[1] != source.contest_id:
+                    continue
+                rank = parse_whole(fields[2])
+                if rank is None:
+                    raise BallotFileError(
+                        path, 1, f"column {col + 1}: rank {fields[2]!r} is not a number"
+                    )
+                checker.check(rank, path, 1, f"header column {col + 1}")
+                columns.append((col, rank, fields[4]))
+            if not columns:
                 raise BallotFileError(
-                    path,
-                    1,
-                    f"column {col + 1} header {header[col]!r} must have 6 ':'-separated fields "
-                    "(Choice_n_m:contest:rank:vote rule:choice:party)",
+                    path, 1, f"no column belongs to contest {source.contest_id!r}"
                 )
-            if fields[1] != source.contest_id:
-                continue
-            if not _INT.fullmatch(fields[2].strip()):
-                raise BallotFileError(
-                    path, 1, f"column {col + 1}: rank {fields[2]!r} is not a number"
-                )
-            rank = int(fields[2])
-            checker.check(rank, path, 1, f"header column {col + 1}")
-            columns.append((col, rank, fields[4]))
-        if not columns:
-            raise BallotFileError(path, 1, f"no column belongs to contest {source.contest_id!r}")
 
-        resolved: dict[str, int] = {}
-        for row in reader:
-            line = reader.line_num
-            if not row:
-                continue
-            if len(row) < len(header):
-                raise BallotFileError(
-                    path, line, f"row has {len(row)} fields, the header has {len(header)}"
+            resolved: dict[str, int] = {}
+            for row in reader:
+                line = reader.line_num
+                if not row:
+                    continue
+                if len(row) < len(header):
+                    raise BallotFileError(
+                        path, line, f"row has {len(row)} fields, the header has {len(header)}"
+                    )
+                marks: list[tuple[int, int]] = []
+                for col, rank, choice in columns:
+                    cell = row[col].strip()
+                    if cell == "":
+                        continue
+                    value = parse_whole(cell)
+                    if value is None:
+                        raise BallotFileError(
+                            path, line, f"column {col + 1}: {cell!r} is not 0 or 1"
+                        )
+                    if value != 1:
+                        continue
+                    candidate = resolved.get(choice)
+                    if candidate is None:
+                        if (
+                            source.undeclared_write_in_label
+                            and choice == source.undeclared_write_in_label
+                        ):
+                            candidate = index.write_in(path, line, UNDECLARED_WRITE_INS)
+                        else:
+                            candidate = index.resolve(choice, path, line)
+                        if candidate >= -1:
+                            resolved[choice] = candidate
+                    marks.append((rank, candidate))
+                ballot_id = row[BALLOT_ID]
+                result.vendor_ids.append(ballot_id)
+                result.tabulators.append(row[SCAN_COMPUTER])
+                result.ballots.append(
+                    Ballot(rankings_from_marks(marks), 1, ballot_id, row[PRECINCT_ID])
                 )
-            marks: list[tuple[int, int]] = []
-            for col, rank, choice in columns:
-                cell = row[col].strip()
-                if cell == "":
-                    continue
-                if not _INT.fullmatch(cell):
-                    raise BallotFileError(path, line, f"column {col + 1}: {cell!r} is not 0 or 1")
-                if int(cell) != 1:
-                    continue
-                candidate = resolved.get(choice)
-                if candidate is None:
-                    if (
-                        source.undeclared_write_in_label
-                        and choice == source.undeclared_write_in_label
-                    ):
-                        candidate = index.write_in(path, line, UNDECLARED_WRITE_INS)
-                    else:
-                        candidate = index.resolve(choice, path, line)
-                    if candidate >= -1:
-                        resolved[choice] = candidate
-                marks.append((rank, candidate))
-            ballot_id = row[BALLOT_ID]
-            result.vendor_ids.append(ballot_id)
-            result.tabulators.append(row[SCAN_COMPUTER])
-            result.ballots.append(
-                Ballot(rankings_from_marks(marks), 1, ballot_id, row[PRECINCT_ID])
-            )
+        except csv.Error as exc:
+            raise BallotFileError(path, reader.line_num, f"malformed CSV: {exc}") from None
     return result

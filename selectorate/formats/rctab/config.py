@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from selectorate.formats._weights import whole
 from selectorate.formats.errors import BallotFileError
 
 #: Provider labels of ``cvrFileSources[].provider`` (RCTab ``ContestConfig.Provider``).
@@ -65,6 +66,8 @@ _MIN_RANDOM_SEED = -140737488355328
 _MAX_RANDOM_SEED = 140737488355327
 _MAX_MINIMUM_VOTE_THRESHOLD = 1000000
 _INT_RE = re.compile(r"[+-]?[0-9]+")
+#: RCTab reads its integer settings with Java's Integer.parseInt: at most 2**31 - 1.
+_MAX_INT = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,8 @@ class RctabConfig:
     #: "Undeclared Write-ins" pseudo-candidate).
     undeclared_write_ins: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: What sets ``max_rankings``, for error messages (default: rules.maxRankingsAllowed).
+    max_rankings_name: str | None = None
 
 
 # --------------------------------------------------------------------------- values
@@ -160,10 +165,10 @@ class _Checker:
             if required:
                 self.add(key, f"is required: an integer from {low} to {high}")
             return None
-        if isinstance(value, bool) or not _INT_RE.fullmatch(text):
+        number = whole(text) if _INT_RE.fullmatch(text) else None
+        if isinstance(value, bool) or number is None:
             self.add(key, f"{value!r} is not an integer from {low} to {high}")
             return None
-        number = int(text)
         if not low <= number <= high:
             self.add(key, f"{value!r} is out of range: must be an integer from {low} to {high}")
             return None
@@ -206,10 +211,14 @@ def _int_or_option(
     text = _text(value).strip()
     if text.lower() == option:
         return True, None
-    if text == "" or isinstance(value, bool) or not _INT_RE.fullmatch(text) or int(text) < low:
+    number = whole(text) if _INT_RE.fullmatch(text) else None
+    if isinstance(value, bool) or number is None or number < low:
         check.add(key, f"{value!r} must be {option!r} or an integer of at least {low}")
         return False, None
-    return False, int(text)
+    if number > _MAX_INT:
+        check.add(key, f"{value!r} is out of range: must be at most {_MAX_INT}")
+        return False, None
+    return False, number
 
 
 # --------------------------------------------------------------------------- reading
@@ -238,6 +247,10 @@ def read_config(config_path: str | Path) -> RctabConfig:
         raise BallotFileError(
             path, exc.lineno, f"contest config is not valid JSON: {exc.msg} (column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise BallotFileError(path, None, "contest config is nested too deeply") from None
+    except ValueError as exc:  # a number too long for int() (more than 4,300 digits)
+        raise BallotFileError(path, None, f"contest config is not usable JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise BallotFileError(path, None, "contest config must be a JSON object")
     return _parse(path, raw)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
@@ -46,9 +47,11 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from selectorate.ballots.model import OVERVOTE, Ballot
+from selectorate.formats._weights import whole
 from selectorate.formats.errors import BallotFileError
 from selectorate.formats.rctab.config import CvrSourceConfig, RctabConfig
 from selectorate.formats.rctab.records import (
+    MAX_RANK,
     UNKNOWN,
     CandidateIndex,
     SourceBallots,
@@ -77,6 +80,7 @@ def cell_text(value: object) -> str:
 def _read_rows(source: CvrSourceConfig) -> list[list[object]]:
     path = source.path
     try:
+        _check_extent(path)
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:
             raise BallotFileError(path, None, "the workbook has no worksheet")
@@ -89,6 +93,117 @@ def _read_rows(source: CvrSourceConfig) -> list[list[object]]:
         raise BallotFileError(
             path, None, f"cannot read as an Excel .xlsx workbook ({type(exc).__name__}: {exc})"
         ) from None
+    except BaseException as exc:  # a panic in calamine's Rust code (pyo3 PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise BallotFileError(
+            path, None, f"cannot read as an Excel .xlsx workbook (calamine failed: {exc})"
+        ) from None
+
+
+#: Excel's largest sheet: 1,048,576 rows by 16,384 columns (A1 to XFD1048576).
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+#: Empty cells calamine may have to add to make the sheet's cells a rectangle.
+_MAX_FILLED = 10_000_000
+#: Largest worksheet XML (uncompressed) read.
+_MAX_SHEET_BYTES = 2**30
+_BAD_REF = re.compile(rb'\sr="(?![A-Z]{0,3}[1-9][0-9]{0,6}")([^"]{0,20})')
+_REF_LETTERS = re.compile(rb'\sr="([A-Z]+)')
+_CELL_ROW = re.compile(rb'\sr="[A-Z]+([0-9]+)"')
+_ROW_ROW = re.compile(rb'\sr="([0-9]+)"')
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_UNIQUE_COUNT = re.compile(rb'\suniqueCount="([0-9]+)"')
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _check_extent(path: Path) -> None:
+    """Refuse a worksheet calamine would turn into an impossible rectangle.
+
+    calamine makes the sheet's cells one dense rectangle, from the first cell to
+    the last; a cell reference beyond Excel's limits, or two cells far apart
+    (``A1`` and ``XFD1048576``), make it allocate terabytes and abort the whole
+    process (found by fuzzing), and so does a shared-string table promising
+    billions of strings. Both are checked here first.
+    """
+    sheet = _first_sheet_xml(path)
+    if sheet is not None:
+        archive, members = sheet[0], [sheet[1]]
+    else:  # the workbook does not say which sheet is first: check every worksheet
+        try:
+            archive = zipfile.ZipFile(path)
+        except _ZIP_ERRORS:
+            return  # not a zip: calamine says what is wrong
+        members = [n for n in archive.namelist() if n.lower().startswith("xl/worksheets/")]
+    with archive:
+        for member in archive.namelist():
+            if member.lower().endswith("sharedstrings.xml"):
+                _check_shared_strings(path, member, _read_member(path, archive, member))
+        for member in members:
+            _check_refs(path, member, _read_member(path, archive, member))
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, member: str) -> bytes:
+    """One member of the workbook, or a BallotFileError saying why it cannot be read."""
+    if archive.getinfo(member).file_size > _MAX_SHEET_BYTES:
+        raise BallotFileError(path, None, f"{member} is larger than 1 GiB")
+    try:
+        return archive.read(member)
+    except _ZIP_ERRORS as exc:
+        raise BallotFileError(
+            path, None, f"cannot read {member} ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _check_shared_strings(path: Path, member: str, data: bytes) -> None:
+    """``uniqueCount`` must not promise far more strings than the table holds.
+
+    calamine reserves room for ``uniqueCount`` strings up front: ``2000000000``
+    aborts the process (found by fuzzing).
+    """
+    match = _UNIQUE_COUNT.search(data)
+    if match is None:
+        return
+    promised = whole(match.group(1).decode())
+    held = len(_SHARED_STRING.findall(data))
+    if promised is None or promised > held + _MAX_FILLED:
+        raise BallotFileError(
+            path,
+            None,
+            f"{member}: uniqueCount {match.group(1)[:20].decode()} but {held} strings",
+        )
+
+
+def _check_refs(path: Path, member: str, data: bytes) -> None:
+    """The row and cell references of worksheet XML ``data`` fit a sheet calamine can build."""
+    bad = _BAD_REF.search(data)
+    if bad:
+        shown = bad.group(1).decode("utf-8", "replace")
+        raise BallotFileError(
+            path,
+            None,
+            f"worksheet {member}: {shown!r} is not a row or cell of an Excel sheet "
+            "(A1 to XFD1048576)",
+        )
+    columns = max(map(_column_number, set(_REF_LETTERS.findall(data))), default=0)
+    cell_rows = _CELL_ROW.findall(data)
+    rows = max(map(int, set(cell_rows)), default=0)
+    cells = len(_CELL.findall(data))
+    if cells > len(cell_rows):  # a cell without a reference sits in its <row r="...">
+        rows = max(rows, max(map(int, set(_ROW_ROW.findall(data))), default=0))
+    if columns > _MAX_COL or rows > _MAX_ROW or rows * columns > cells + _MAX_FILLED:
+        raise BallotFileError(
+            path,
+            None,
+            f"worksheet {member}: its {cells} cells reach row {rows} and column {columns}; "
+            "a sheet that sparse is not a cast vote record export",
+        )
 
 
 class _Interpreter:
@@ -185,6 +300,18 @@ def read_ess(
     assert source.first_vote_column is not None and source.first_vote_row is not None
     c0 = source.first_vote_column - 1
     width = config.max_rankings
+    if not source.treat_blank_as_undeclared_write_in:
+        # Rank columns beyond the sheet are blank, i.e. trailing unused ranks: reading
+        # them changes no ballot, and a huge maxRankingsAllowed must not cost memory.
+        width = min(width, max(len(rows[0]) - c0 if rows else 0, 0))
+    elif width > MAX_RANK:
+        # RCTab would give every ballot `width` write-in ranks (blank cells up to the limit).
+        raise BallotFileError(
+            path,
+            None,
+            f"maxRankingsAllowed {width} with treatBlankAsUndeclaredWriteIn would give every "
+            f"ballot {width} write-in ranks; at most {MAX_RANK} are read",
+        )
     key = interpretation_key(source, width)
     interpreter = shared.get(key) if shared is not None else None
     if interpreter is None:
@@ -292,19 +419,30 @@ def _record_rows(source: CvrSourceConfig, rows: list[list[object]]) -> Sequence[
     if sheet is None:
         return range(first, height)
     archive, member = sheet
-    with archive:
-        if not blank_inside:
-            with archive.open(member) as handle:
-                head = handle.read(4096)
-            match = _DIMENSION.search(head)
-            if match and match.group(1) and int(match.group(1)) <= height:
-                return range(first, height)
-        data = archive.read(member)
+    try:
+        with archive:
+            if not blank_inside:
+                with archive.open(member) as handle:
+                    head = handle.read(4096)
+                match = _DIMENSION.search(head)
+                last = whole(match.group(1).decode()) if match and match.group(1) else None
+                if last is not None and last <= height:
+                    return range(first, height)
+            data = archive.read(member)
+    except _ZIP_ERRORS as exc:
+        raise BallotFileError(
+            source.path, None, f"cannot read the worksheet {member} ({type(exc).__name__}: {exc})"
+        ) from None
     present: list[int] = []
     previous = -1
     for match in _ROW.finditer(data):
         number = _ROW_NUMBER.search(match.group(1))
-        previous = int(number.group(1)) - 1 if number else previous + 1
+        row = whole(number.group(1).decode()) if number else previous + 2
+        if row is None:
+            raise BallotFileError(
+                source.path, None, f"worksheet {member}: a <row> has an impossible row number"
+            )
+        previous = row - 1
         if previous >= first:
             present.append(previous)
     return present
@@ -315,13 +453,24 @@ _ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
 _REL_ID = re.compile(rb'\br:id="([^"]+)"|\b\w+:id="([^"]+)"')
+#: What reading a damaged zip member can raise (bad CRC, bad deflate data, truncation...).
+_ZIP_ERRORS = (
+    KeyError,
+    OSError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
 
 
 def _first_sheet_xml(path: Path) -> tuple[zipfile.ZipFile, str] | None:
     """The workbook archive and the member name of its first worksheet, if found."""
     try:
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile):
+    except _ZIP_ERRORS:
         return None
     try:
         workbook = archive.read("xl/workbook.xml")
@@ -343,7 +492,7 @@ def _first_sheet_xml(path: Path) -> tuple[zipfile.ZipFile, str] | None:
                     if name in archive.namelist():
                         return archive, name
         raise KeyError("no target")
-    except KeyError:
+    except _ZIP_ERRORS:
         archive.close()
         return None
 

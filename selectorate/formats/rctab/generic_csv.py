@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 from selectorate.ballots.model import Ballot
+from selectorate.formats._weights import whole
 from selectorate.formats.errors import BallotFileError
 from selectorate.formats.rctab.config import UNDECLARED_WRITE_INS, CvrSourceConfig, RctabConfig
 from selectorate.formats.rctab.records import (
@@ -106,14 +107,14 @@ def read_generic_csv(
                         raise BallotFileError(
                             path, line, f"column {first_col + k + 1} has a value but no header"
                         )
-                    if not _INT.fullmatch(text):
+                    rank = whole(text) if _INT.fullmatch(text) else None
+                    if rank is None:
                         raise BallotFileError(
                             path,
                             line,
                             f"column {first_col + k + 1} ({names[k]}): expected a rank number, "
                             f"got {text!r}",
                         )
-                    rank = int(text)
                     checker.check(rank, path, line, where_id)
                     candidate = resolved[k]
                     if candidate is None:

@@ -23,19 +23,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from selectorate.ballots.model import OVERVOTE, Ballot, Candidate, Election
+from selectorate.formats._weights import whole
 from selectorate.formats.errors import BallotFileError
 
 #: Result of :meth:`CandidateIndex.resolve` for a name the config does not know.
 UNKNOWN = -2
+#: Highest rank read. A ballot's rankings are as long as its highest rank, so a rank
+#: of 10**9 (allowed by a vendor manifest's NumOfRanks or a config's maxRankingsAllowed)
+#: would hang the reader; RCTab's own bound on column indexes (MAX_COLUMN_INDEX) is 1,000.
+MAX_RANK = 1000
 
 _UNSAFE = re.compile(r"[^a-zA-Z0-9_\-.]")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def parse_whole(text: str) -> int | None:
-    """A whole number written with ASCII digits (and an optional sign), else ``None``."""
+    """A whole number written with ASCII digits (and an optional sign), else ``None``.
+
+    More than :data:`~selectorate.formats._weights.MAX_DIGITS` digits is ``None`` too.
+    """
     text = text.strip()
-    return int(text) if _WHOLE.fullmatch(text) else None
+    return whole(text) if _WHOLE.fullmatch(text) else None
 
 
 def sanitize(text: str | None) -> str:
@@ -173,6 +181,10 @@ class RankChecker:
                 f"CVR {cvr_id!r} has a ranking {rank}, but the contest allows at most "
                 f"{self.max_rankings} ({self.limit_name})",
             )
+        if rank > MAX_RANK:
+            raise BallotFileError(
+                path, line, f"CVR {cvr_id!r} has a ranking {rank}; at most {MAX_RANK} are read"
+            )
 
 
 @dataclass(slots=True)
@@ -201,8 +213,9 @@ def standalone_election(
 
     ``contests`` maps each contest name in the file to its candidate names (in
     file order) and whether it has a write-in selection. The contest is the one
-    named ``contest``, or the file's only contest. No ``maxRankingsAllowed``
-    applies and no label is special except write-ins.
+    named ``contest``, or the file's only contest. Ranks may go up to the number
+    of candidates (write-ins included), as with RCTab's ``maxRankingsAllowed:
+    "max"``; no label is special except write-ins.
     """
     # imported here: config imports nothing from this module, but keep the graph flat
     from selectorate.formats.rctab.config import (
@@ -239,8 +252,10 @@ def standalone_election(
         rules={},
         method="irv",
         options={},
-        max_rankings=2**31 - 1,
+        # a ballot's rankings are as long as its highest rank: bound them (Rank 10**9)
+        max_rankings=len(names) + (1 if write_ins else 0),
         undeclared_write_ins=write_ins,
+        max_rankings_name="the number of candidates of the contest in the file",
     )
     candidates = [Candidate(name) for name in names]
     if write_ins:
@@ -258,6 +273,7 @@ def standalone_election(
 
 __all__ = [
     "OVERVOTE",
+    "MAX_RANK",
     "UNKNOWN",
     "CandidateIndex",
     "RankChecker",

@@ -16,6 +16,12 @@ for the way back):
   affiliates, or the row is not imported;
 * a ``registered_supporter`` is stored with its registration date (or fee
   date) as the join date; a row with no usable date is not imported.
+
+The whole file is refused, naming the row and column, for what the database
+could not store as given: a NUL character or a lone surrogate anywhere, a cell
+longer than its field (``member_id`` 40, ``name`` 200, ``email`` 254 characters),
+an ``email`` that is not an address, a row that fills only ``email``/``unit``, or
+an extra column named twice.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from selectorate.procedures.eligibility import Registrant
@@ -80,11 +88,23 @@ class Report:
 
 def digest(text: str) -> str:
     """sha256 of the register text, recorded in the audit log when it is saved."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass: a text with a lone surrogate (from JSON) gets a digest, then is refused
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unstorable(text: str, filename: str) -> str:
+    """Why the database cannot store ``text`` (NUL, lone surrogate), naming the line; or ""."""
+    for k, ch in enumerate(text):
+        if ch == "\x00" or "\ud800" <= ch <= "\udfff":
+            line = text.count("\n", 0, k) + 1
+            what = "a NUL character" if ch == "\x00" else f"a lone surrogate (U+{ord(ch):04X})"
+            return f"{filename}: line {line}: {what}; save the file as plain UTF-8 text"
+    return ""
 
 
 def _split(text: str, filename: str) -> tuple[str, list[dict[str, str]]]:
     """The register's own columns as CSV text, and the extra columns of each person row."""
+    text = text.removeprefix("\ufeff")  # a BOM (the API takes the text as sent)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -94,6 +114,9 @@ def _split(text: str, filename: str) -> tuple[str, list[dict[str, str]]]:
     header = [c.strip() for c in rows[0]]
     keep = [i for i, name in enumerate(header) if name not in EXTRA_COLUMNS]
     extra = [i for i, name in enumerate(header) if name in EXTRA_COLUMNS]
+    for i in extra:
+        if header.index(header[i]) != i:
+            raise RulebookError(filename, f"row 1, column {header[i]!r}", "column named twice")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     extras: list[dict[str, str]] = []
@@ -106,6 +129,12 @@ def _split(text: str, filename: str) -> tuple[str, list[dict[str, str]]]:
                 filename, f"row {number}",
                 f"{len(cells)} cells where the header has {len(header)} columns",
             )  # fmt: skip
+        if number > 1 and not any(cells[i].strip() for i in keep):
+            # read_register would skip this row and the extras of the rows below would
+            # shift onto the wrong people (an email sent to someone else's credential).
+            raise RulebookError(
+                filename, f"row {number}", "only email/unit given: the register's cells are empty"
+            )
         writer.writerow([cells[i] for i in keep])
         if number > 1:
             extras.append({header[i]: cells[i].strip() for i in extra})
@@ -123,6 +152,26 @@ def _read(text: str, filename: str) -> tuple[list[Registrant], list[dict[str, st
         except RulebookError as exc:
             raise RulebookError(filename, exc.key, exc.problem) from None
     return people, extras
+
+
+#: Register column -> the Member field it is stored in (whose max_length bounds it).
+_STORED = (("member_id", "member_no"), ("name", "name"), ("email", "email"))
+
+
+def _field_problem(person: Registrant, extra: dict[str, str], filename: str) -> str:
+    """Why ``person``'s row cannot be stored (too long, a bad email), or ""."""
+    values = {"member_id": person.member_id, "name": person.name, "email": extra.get("email", "")}
+    where = f"{filename}: row {person.row}"
+    for column, field_name in _STORED:
+        limit = Member._meta.get_field(field_name).max_length
+        if limit is not None and len(values[column]) > limit:
+            return f"{where}, column {column!r}: longer than {limit} characters"
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            return f"{where}, column 'email': {values['email']!r} is not an email address"
+    return ""
 
 
 def _member_fields(
@@ -160,6 +209,9 @@ def _member_fields(
 def check(organisation: Organisation, filename: str, text: str) -> Report:
     """Check a register for ``organisation`` and say what saving it would do; saves nothing."""
     report = Report(organisation, filename, text, digest(text))
+    report.problem = _unstorable(text, filename)
+    if report.problem:
+        return report
     try:
         people, extras = _read(text, filename)
     except RulebookError as exc:
@@ -168,6 +220,10 @@ def check(organisation: Organisation, filename: str, text: str) -> Report:
     if not people:
         report.problem = f"{filename}: the register has no person rows"
         return report
+    for person, extra in zip(people, extras, strict=True):
+        report.problem = _field_problem(person, extra, filename)
+        if report.problem:
+            return report
     units = {u.name: u for u in Unit.objects.filter(organisation=organisation)}
     existing = {m.member_no: m for m in Member.objects.filter(organisation=organisation)}
     counts: Counter[tuple[str, str]] = Counter()
