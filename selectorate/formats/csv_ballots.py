@@ -559,7 +559,7 @@ def format_csv(
             raise BallotFileError(path, None, "the grid layout needs at least one candidate")
         data_header = list(names)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=_quoting(names, election))
     writer.writerow(
         (["Ballot ID"] if with_id else []) + (["Weight"] if with_weight else []) + data_header
     )
@@ -587,6 +587,16 @@ def format_csv(
             row += [str(given[i]) if i in given else "" for i in range(len(names))]
         writer.writerow(row)
     return out.getvalue()
+
+
+def _quoting(names: list[str], election: Election) -> int:
+    """Quote every cell when a name or a label holds a carriage return.
+
+    With ``\n`` line ends Python's csv module leaves a lone ``\r`` unquoted, and a
+    reader would end the row there; quoting every cell keeps the row whole.
+    """
+    texts = list(names) + [b.label or "" for b in election.ballots]
+    return csv.QUOTE_ALL if any("\r" in t for t in texts) else csv.QUOTE_MINIMAL
 
 
 def _weight_text(weight: Weight, n: int, path: str | Path | None) -> str:

@@ -146,10 +146,5 @@ def test_ballot_export_csv_is_neutralised():
     _check(_export(names), names)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "selectorate/formats/csv_ballots.format_csv writes with lineterminator='\\n', so Python's "
-    "csv module leaves a cell holding a carriage return unquoted; exports.export_csv reads "
-    "that text back and the CR ends the row there: a ballot ranking a candidate named "
-    "'\\r=1+1' becomes two rows (7 ballots → 14 rows)"))
 def test_ballot_export_csv_keeps_a_name_with_a_carriage_return_in_its_row():
     _check(_export(DANGEROUS), DANGEROUS)

@@ -98,9 +98,17 @@ def export_csv(contest: Contest) -> str:
     sep = next(s for s in ("=", "|", "/", ";", "\u2016") if not any(s in n for n in election.names))
     text = format_csv(election, layout="ranks", equal_sep=sep)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in csv.reader(io.StringIO(text, newline="")):
-        writer.writerow([neutralise_cell(cell) for cell in row])
+    rows = [
+        [neutralise_cell(cell) for cell in row]
+        for row in csv.reader(io.StringIO(text, newline=""))
+    ]
+    # A lone carriage return is left unquoted with "\n" line ends: quote every cell then.
+    quoting = csv.QUOTE_ALL if any("\r" in cell for row in rows for cell in row) else (
+        csv.QUOTE_MINIMAL
+    )
+    writer = csv.writer(out, lineterminator="\n", quoting=quoting)
+    for row in rows:
+        writer.writerow(row)
     return out.getvalue()
 
 
