@@ -518,13 +518,7 @@ def test_postgres_row_versions_while_voting_is_open():
     rng = random.Random("xmin")
     for i in issued:
         voting.cast(c, i.code, rng.sample(range(1, 5), 2))
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM elections_credential k JOIN elections_castballot b "
-            "ON k.xmin = b.xmin WHERE k.contest_id = %s AND b.contest_id = %s",
-            [c.pk, c.pk],
-        )
-        (linked,) = cur.fetchone()
+    linked = _xmin_links(c)
     print(f"\nFIGURE xmin: {linked} of {len(issued)} credentials share xmin with their ballot")
     assert linked == 0
 
