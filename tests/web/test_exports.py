@@ -126,3 +126,22 @@ def test_published_record_is_verified_by_selectorate_verify(tmp_path, method, se
     )
     assert result.exit_code == 0, result.output
     assert "verified" in result.output
+
+
+def test_the_public_result_page_shows_the_audit_chain_at_publication():
+    """The published page carries the chain's end at publication, an anchor kept outside
+    the database: verify_chain accepts it, and a rewrite of that entry is caught by it."""
+    from django.test import Client
+
+    from selectorate.web.elections import audit
+    from selectorate.web.elections.models import AuditEntry
+
+    c = _closed()
+    counting.count_contest(c, "officer")
+    lifecycle.transition(c, Contest.PUBLISHED, "officer")
+    entry = AuditEntry.objects.get(contest=c, action="contest published")
+    assert (entry.seq, entry.hash) == audit.chain_head()  # the last entry when published
+    page = Client().get(f"/results/{c.pk}/").content.decode()
+    assert f"entry number {entry.seq}, whose hash is" in page and entry.hash in page
+    assert audit.verify_chain(anchors=[(entry.seq, entry.hash)]) is None
+    assert audit.verify_chain(anchors=[(entry.seq, "0" * 64)]) is not None

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from selectorate.web.elections.models import Contest, Organisation, Result
+from selectorate.web.elections.models import AuditEntry, Contest, Organisation, Result
 from selectorate.web.elections.views_officer import role_context, sheet_fragment
 
 #: Ballot exports offered on a published result: (label, URL name of the exports module).
@@ -66,7 +66,13 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"contest": contest, "published": published, **role_context(request)}
     if published:
         context.update(
-            result=stored, sheet=sheet_fragment(stored.sheet_html), exports=_exports(contest)
+            result=stored,
+            sheet=sheet_fragment(stored.sheet_html),
+            exports=_exports(contest),
+            anchor=AuditEntry.objects.filter(contest=contest, action="contest published")
+            .order_by("-seq")
+            .values("seq", "hash")
+            .first(),
         )
     return render(request, "elections/public/result.html", context)
 
