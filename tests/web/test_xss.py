@@ -21,7 +21,7 @@ holds a ``<script>`` that is not one of the site's static files or a JSON data
 block, any ``on…=`` event-handler attribute, an ``href``/``src``/``action`` with
 a ``javascript:`` URL, an ``<img>``, ``<svg>`` or ``<iframe>`` element from a
 payload, a payload's raw text (its markup unescaped), or a template expression
-evaluated (``{{7*7}}`` → 49). The payloads must also appear as text where the
+evaluated (``{{7*7919}}`` → 55433). The payloads must also appear as text where the
 page shows the field, so they were rendered, not dropped.
 """
 
@@ -43,22 +43,22 @@ pytestmark = pytest.mark.django_db
 
 #: Payload groups: every field gets one group per run (three runs).
 GROUPS = [
-    'javascript:alert(1)//<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7}}',
+    'javascript:alert(1)//<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7919}}',
     "'><svg onload=alert(2)></textarea><script>alert(2)</script></title>"
     '<script>alert(3)</script>{% now "Y" %}',
-    '<iframe src=javascript:alert(4)><a href="javascript:alert(5)">x</a>${7*7}&lt;b&gt;'
+    '<iframe src=javascript:alert(4)><a href="javascript:alert(5)">x</a>${7*7919}&lt;b&gt;'
     "<style>@import 'x'</style>",
 ]
 PAYLOADS = [
     "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)",
-    "{{7*7}}", "'><svg onload=alert(2)>", "</textarea><script>alert(2)</script>",
+    "{{7*7919}}", "'><svg onload=alert(2)>", "</textarea><script>alert(2)</script>",
     "</title><script>alert(3)</script>", '{% now "Y" %}', "<iframe src=javascript:alert(4)>",
-    '<a href="javascript:alert(5)">x</a>', "${7*7}", "&lt;b&gt;", "<style>@import 'x'</style>",
+    '<a href="javascript:alert(5)">x</a>', "${7*7919}", "&lt;b&gt;", "<style>@import 'x'</style>",
     "<img/src=x/onerror=alert(1)>",
 ]
 #: An email address must be an address (the register import checks), but a quoted local
 #: part may hold markup: this one is valid.
-EMAIL = '"<script>alert(1)</script><img/src=x/onerror=alert(1)>{{7*7}}"@example.org'
+EMAIL = '"<script>alert(1)</script><img/src=x/onerror=alert(1)>{{7*7919}}"@example.org'
 MARKUP = re.compile(r"[<>\"']")
 
 
@@ -115,8 +115,9 @@ def inspect(html: str) -> tuple[list[str], str]:
         if MARKUP.search(payload) and payload in html:
             problems.append(f"raw payload {payload!r}")
     text = " ".join("".join(parser.text).split())
-    if re.search(r"(?<![\w$])49(?!\d)", text) and "{{7*7}}" not in text:
-        problems.append("template expression evaluated (49)")
+    # 7 × 7919 (a prime): a product no page shows by chance (49 was an audit entry's number).
+    if re.search(r"(?<![\w$])55433(?!\d)", text) and "{{7*7919}}" not in text:
+        problems.append("template expression evaluated (55433)")
     return problems, text
 
 
@@ -313,5 +314,5 @@ def test_the_inspector_catches_each_payload_unescaped():
         if MARKUP.search(payload):
             assert problems, payload
     assert inspect('<a href=" JAVASCRIPT:alert(1)">x</a>')[0]
-    assert inspect("<p>49</p>")[0]
+    assert inspect("<p>55433</p>")[0]
     assert not inspect('<script src="/static/elections/enhance.js" defer></script><p>ok</p>')[0]
