@@ -402,3 +402,21 @@ def test_count_refusal_shown_when_not_closed():
     officer = _user("ro", "officer")
     response = officer.post(f"/officer/contests/{c.pk}/transition/", {"to_state": "counted"})
     assert response.status_code == 409 and "Cannot mark as counted" in _text(response)
+
+
+def test_the_audit_page_counts_cast_lines_waiting_to_be_chained(client):
+    """A web cast on PostgreSQL leaves its line pending until a batch is chained: the
+    scrutineer sees how many, so the log never silently shows fewer casts than ballots."""
+    from django.utils import timezone
+
+    from selectorate.web.elections.models import PendingAuditEntry
+
+    org = organisation()
+    c = contest(org)
+    PendingAuditEntry.objects.create(at=timezone.now(), actor="voter", action="ballot cast",
+                                     contest=c)
+    user = User.objects.create_user("scrut-pending", password="pw-for-tests-1234", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="scrutineer")[0])
+    client.force_login(user)
+    page = client.get("/scrutineer/audit/").content.decode()
+    assert '1 "ballot cast" line is stored with its ballot and waiting to be chained' in page

@@ -464,5 +464,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "bad_seq": bad,
             "total": total,
             "truncated": shown > _AUDIT_PAGE,
+            "pending": audit.pending_count(),
         },
     )
