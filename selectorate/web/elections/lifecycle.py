@@ -144,9 +144,10 @@ def transition(
         eligible, excluded = freeze_electorate(locked)
         extra.update(eligible=eligible, excluded=excluded, freeze_date=str(locked.freeze_date))
     elif to_state == Contest.CLOSED:
-        from selectorate.web.elections.voting import box_digest, mix_ballots
+        from selectorate.web.elections.voting import mix_ballots
 
-        extra.update(ballots=mix_ballots(locked), box_sha256=box_digest(locked))
+        ballots, box_sha256 = mix_ballots(locked)
+        extra.update(ballots=ballots, box_sha256=box_sha256)
     elif to_state == Contest.PUBLISHED:
         result = Result.objects.get(contest=locked)
         result.published_at = timezone.now()

@@ -287,9 +287,10 @@ class PendingAuditEntry(models.Model):
     A cast cannot append to the hash chain itself without holding the chain's
     lock through its commit, which would make every cast wait for the one
     before it to reach the disk. So the cast stores this row (committed with the
-    ballot, so it survives a crash) and :func:`.audit.seal_pending` moves it
-    into the chain right after the commit, many at a time. Like the chained
-    line, it says "ballot cast" and nothing about who or what.
+    ballot, so it survives a crash), and a later writer moves it into the chain
+    with others (:func:`.audit.record_or_defer`: every 8th cast if the chain is
+    free; :func:`.audit.record`: every state change, the close included). Like
+    the chained line, it says "ballot cast" and nothing about who or what.
     """
 
     at = models.DateTimeField()

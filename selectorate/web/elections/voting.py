@@ -232,8 +232,8 @@ def cast(
     return receipt
 
 
-def mix_ballots(contest: Contest) -> int:
-    """Rewrite ``contest``'s ballot box in a random order, in one go; how many ballots.
+def mix_ballots(contest: Contest) -> tuple[int, str]:
+    """Rewrite ``contest``'s ballot box in a random order, in one go; (ballots, box sha256).
 
     Called when voting closes (:func:`.lifecycle.transition`, with the contest
     locked, so no cast is in flight). Each cast wrote its ballot in its own
@@ -246,34 +246,24 @@ def mix_ballots(contest: Contest) -> int:
     receipt hashes are unchanged. (Until then, while voting is open, someone
     who can read the database's system columns can still make that join; the
     old row versions also stay in the data files until the space is reused.)
+
+    The sha256 covers each ballot's id, rankings and receipt hash, in order of
+    id; recorded in the audit chain at the close, it shows any later change to
+    the box.
     """
     rows = list(
         CastBallot.objects.filter(contest=contest).values_list("id", "rankings", "receipt_hash")
     )
+    digest = hashlib.sha256()
+    for row in sorted(rows):
+        digest.update(json.dumps(list(row), separators=(",", ":")).encode("utf-8") + b"\n")
     secrets.SystemRandom().shuffle(rows)
     CastBallot.objects.filter(contest=contest).delete()
     CastBallot.objects.bulk_create(
         [CastBallot(id=i, contest=contest, rankings=r, receipt_hash=h) for i, r, h in rows],
         batch_size=1000,
     )
-    return len(rows)
-
-
-def box_digest(contest: Contest) -> str:
-    """sha256 over the ballot box (each ballot's id, rankings and receipt hash, by id).
-
-    Recorded in the audit chain when voting closes, so any later change to the
-    box shows against the chain.
-    """
-    digest = hashlib.sha256()
-    for ballot_id, rankings, receipt_hash in (
-        CastBallot.objects.filter(contest=contest)
-        .order_by("id")
-        .values_list("id", "rankings", "receipt_hash")
-    ):
-        line = json.dumps([ballot_id, rankings, receipt_hash], separators=(",", ":"))
-        digest.update(line.encode("utf-8") + b"\n")
-    return digest.hexdigest()
+    return len(rows), digest.hexdigest()
 
 
 def receipt_included(contest: Contest, receipt: str) -> bool:
